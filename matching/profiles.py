@@ -1,0 +1,59 @@
+"""The records the engine works on: a member as plain data, and a scored match.
+
+The service builds `MemberProfile` values from its database; the engine never sees anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NETWORK_LEVELS = ("local", "regional", "national")
+ROLES = ("member", "coach", "trainer", "animator")
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One open need of a member, in the member's own words."""
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProfile:
+    """A consenting member as the engine sees them.
+
+    `capacity` is how many people the member will accompany at once (coach or peer);
+    whether they still have room is decided by the caller, who passes exclusions at query time.
+    `available` is False when the member paused suggestions or opted out.
+    """
+
+    id: int
+    display_name: str
+    role: str = "member"
+    organization: str = ""
+    organization_type: str = "autre"
+    region: str | None = None
+    network_level: str = "national"
+    job_title: str = ""
+    bio: str = ""
+    offers: tuple[str, ...] = ()
+    needs: tuple[Need, ...] = ()
+    topics: tuple[str, ...] = ()
+    capacity: int = 0
+    available: bool = True
+
+    @property
+    def is_coach(self) -> bool:
+        """Coaches and trainers accompany members; plain members and animators do not."""
+        return self.role in ("coach", "trainer")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A ranked candidate with a score in [0, 1] and the French reasons that explain it."""
+
+    member_id: int
+    score: float
+    reasons: tuple[str, ...] = ()
+    matched_need_ids: tuple[int, ...] = field(default=())
