@@ -1,0 +1,67 @@
+"""Authentication endpoints: register, token, revoke, accept an invitation."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.accounts import services
+from service.accounts.principal import Principal
+from service.accounts.schemas import (
+    InvitationAccept,
+    RegisterRequest,
+    TokenRequest,
+    TokenResponse,
+)
+from service.members.schemas import MemberRead
+from service.members.services import to_read
+from service.settings import Settings
+
+
+class AuthController(Controller):
+    """Sign-up and sign-in for API clients."""
+
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/register", status_code=HTTP_201_CREATED, summary="Register as a member")
+    async def register(
+        self, db_session: AsyncSession, settings: Settings, data: RegisterRequest
+    ) -> MemberRead:
+        member = await services.register(
+            db_session,
+            settings,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+        )
+        principal = Principal(account_id=member.account_id, member_id=member.id, role="member")
+        await db_session.refresh(member, ["needs", "offers", "account"])
+        return to_read(member, principal)
+
+    @post("/token", status_code=HTTP_200_OK, summary="Exchange email and password for a token")
+    async def token(
+        self, db_session: AsyncSession, settings: Settings, data: TokenRequest
+    ) -> TokenResponse:
+        token, record = await services.issue_token(
+            db_session, settings, email=data.email, password=data.password
+        )
+        return TokenResponse(access_token=token, expires_at=record.expires_at)
+
+    @post("/revoke", status_code=HTTP_204_NO_CONTENT, summary="Revoke the token used")
+    async def revoke(self, db_session: AsyncSession, principal: Principal) -> None:
+        await services.revoke_token(db_session, principal)
+
+    @post("/invitation", status_code=HTTP_200_OK, summary="Set a password with an invitation")
+    async def accept_invitation(
+        self, db_session: AsyncSession, data: InvitationAccept
+    ) -> MemberRead:
+        member = await services.accept_invitation(
+            db_session, token=data.token, password=data.password
+        )
+        principal = Principal(
+            account_id=member.account_id, member_id=member.id, role=member.account.role
+        )
+        await db_session.refresh(member, ["needs", "offers"])
+        return to_read(member, principal)

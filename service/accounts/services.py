@@ -1,0 +1,149 @@
+"""Account logic: registration, sign-in, bearer tokens and single-use invitations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.accounts.passwords import hash_password, verify_password
+from service.accounts.principal import Principal
+from service.accounts.tokens import new_token, token_digest
+from service.db.models import Account, ApiToken, Member, utcnow
+from service.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError
+from service.settings import Settings
+
+ACCESS = "access"
+INVITATION = "invitation"
+
+
+async def find_account(session: AsyncSession, email: str) -> Account | None:
+    """The account with this email (case-insensitive), if any."""
+    return await session.scalar(select(Account).where(Account.email == email.strip().lower()))
+
+
+async def register(
+    session: AsyncSession, settings: Settings, *, email: str, password: str, display_name: str
+) -> Member:
+    """Create a member account from self-registration (when the community allows it)."""
+    if not settings.allow_registration:
+        raise PermissionDeniedError("Self-registration is closed: ask an animator to invite you.")
+    if await find_account(session, email) is not None:
+        raise ConflictError(
+            "An account already exists for this email.",
+            [{"key": "email", "message": "already registered"}],
+        )
+    account = Account(email=email, password_hash=hash_password(password), role="member")
+    member = Member(account=account, display_name=display_name)
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def issue_token(
+    session: AsyncSession, settings: Settings, *, email: str, password: str
+) -> tuple[str, ApiToken]:
+    """Check the password and create a bearer token; the same error for any wrong credential."""
+    account = await find_account(session, email)
+    valid = verify_password(account.password_hash if account else None, password)
+    if account is None or not valid or not account.is_active:
+        raise AuthenticationError("Wrong email or password.")
+    token = new_token()
+    record = ApiToken(
+        account_id=account.id,
+        token_hash=token_digest(token),
+        kind=ACCESS,
+        expires_at=utcnow() + timedelta(hours=settings.token_ttl_hours),
+    )
+    account.last_login_at = utcnow()
+    session.add(record)
+    await session.flush()
+    return token, record
+
+
+async def authenticate_token(session: AsyncSession, token: str) -> Principal | None:
+    """The principal for a valid, unexpired, unrevoked access token; None otherwise."""
+    row = (
+        await session.execute(
+            select(ApiToken, Account.role, Member.id)
+            .join(Account, Account.id == ApiToken.account_id)
+            .join(Member, Member.account_id == Account.id)
+            .where(ApiToken.token_hash == token_digest(token), ApiToken.kind == ACCESS)
+        )
+    ).first()
+    if row is None:
+        return None
+    record, role, member_id = row
+    if record.revoked_at is not None or record.expires_at <= utcnow():
+        return None
+    return Principal(
+        account_id=record.account_id, member_id=member_id, role=role, token_id=record.id
+    )
+
+
+async def revoke_token(session: AsyncSession, principal: Principal) -> None:
+    """Revoke the token the caller used."""
+    if principal.token_id is None:
+        return
+    record = await session.get(ApiToken, principal.token_id)
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = utcnow()
+
+
+async def create_invitation(
+    session: AsyncSession, settings: Settings, member_id: int
+) -> tuple[str, ApiToken]:
+    """A single-use token with which an imported member sets their password."""
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise NotFoundError(f"Member {member_id} not found.")
+    token = new_token()
+    record = ApiToken(
+        account_id=member.account_id,
+        token_hash=token_digest(token),
+        kind=INVITATION,
+        expires_at=utcnow() + timedelta(hours=settings.invitation_ttl_hours),
+    )
+    session.add(record)
+    await session.flush()
+    return token, record
+
+
+async def accept_invitation(session: AsyncSession, *, token: str, password: str) -> Member:
+    """Consume an invitation token and set the account's password."""
+    record = await session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.kind == INVITATION)
+        .with_for_update()
+    )
+    if (
+        record is None
+        or record.used_at is not None
+        or record.revoked_at is not None
+        or record.expires_at <= utcnow()
+    ):
+        raise AuthenticationError("This invitation is unknown, expired or already used.")
+    record.used_at = utcnow()
+    account = await session.get_one(Account, record.account_id)
+    account.password_hash = hash_password(password)
+    member = await session.scalar(select(Member).where(Member.account_id == account.id))
+    if member is None:  # pragma: no cover - every account has a profile
+        raise NotFoundError("No profile for this account.")
+    return member
+
+
+async def create_animator(session: AsyncSession, *, email: str, password: str, name: str) -> Member:
+    """Create (or promote) an animator account; used by `passerelle admin create`."""
+    account = await find_account(session, email)
+    if account is None:
+        account = Account(email=email.strip().lower(), role="animator")
+        member = Member(account=account, display_name=name, consent=False)
+        session.add(member)
+    else:
+        account.role = "animator"
+        member = await session.scalar(select(Member).where(Member.account_id == account.id))
+    account.password_hash = hash_password(password)
+    await session.flush()
+    assert member is not None
+    return member

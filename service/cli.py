@@ -1,0 +1,187 @@
+"""The `passerelle` command: serve, db upgrade, admin create, demo load."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction on the configured database."""
+    from service.db.session import make_engine
+
+    async def main() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _upgrade(settings: Settings) -> None:
+    from service.db.migrate import upgrade
+    from service.db.session import make_engine
+
+    async def main() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+def _load_demo(settings: Settings, force: bool) -> bool:
+    from service.demo.loader import load_demo
+
+    result = _with_session(settings, lambda session: load_demo(session, force=force))
+    if result.loaded:
+        print(f"Demo community loaded: {result.members} members.")
+    else:
+        print("The database already has members: demo not loaded (use --force to merge it).")
+    return result.loaded
+
+
+def _print_demo_logins() -> None:
+    from service.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
+
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in DEMO_LOGINS.items():
+        print(f"  {role:<9} {email}")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Upgrade the schema, optionally load the demo, then run uvicorn."""
+    import uvicorn
+
+    _upgrade(settings)
+    if args.demo:
+        _load_demo(settings, force=False)
+    host_shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    print(f"Passerelle on http://{host_shown}:{args.port}/  (API docs: /schema)")
+    print(f"Database: {settings.database_url}")
+    if args.demo:
+        _print_demo_logins()
+    sys.stdout.flush()
+    os.environ["PASSERELLE_MIGRATE_ON_START"] = "false"
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    return EXIT_OK
+
+
+def cmd_db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
+    """Apply every pending migration."""
+    _upgrade(settings)
+    print("Database schema is up to date.")
+    return EXIT_OK
+
+
+def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an animator account (or promote an existing one)."""
+    from service.accounts.services import create_animator
+
+    password = args.password or getpass.getpass("Password (10 characters or more): ")
+    if len(password) < 10:
+        print("error: the password needs at least 10 characters", file=sys.stderr)
+        return EXIT_USAGE
+    _upgrade(settings)
+    name = args.name or args.email.split("@")[0]
+    member = _with_session(
+        settings,
+        lambda session: create_animator(session, email=args.email, password=password, name=name),
+    )
+    print(f"Animator account ready: {args.email} (member id {member.id}).")
+    return EXIT_OK
+
+
+def cmd_demo_load(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the demo community into the database."""
+    _upgrade(settings)
+    _load_demo(settings, force=args.force)
+    _print_demo_logins()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="passerelle",
+        description="Passerelle: peer matching and training incubator. Settings come from "
+        "PASSERELLE_DATABASE_URL and PASSERELLE_DATA_DIR (see the README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load the demo community if empty")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
+
+    admin = commands.add_parser("admin", help="administration").add_subparsers(
+        dest="admin_command", required=True
+    )
+    create = admin.add_parser("create", help="create an animator account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="prompted for when omitted")
+    create.add_argument("--name", help="display name (default: the email's local part)")
+    create.set_defaults(handler=cmd_admin_create)
+
+    demo = commands.add_parser("demo", help="demo community").add_subparsers(
+        dest="demo_command", required=True
+    )
+    load = demo.add_parser("load", help="load the demo community")
+    load.add_argument("--force", action="store_true", help="merge even if members exist")
+    load.set_defaults(handler=cmd_demo_load)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `passerelle` console script."""
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        return int(args.handler(args, settings))
+    except SQLAlchemyError as exc:
+        print(f"error: database problem: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

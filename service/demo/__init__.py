@@ -1,0 +1,1 @@
+"""The demo community: about forty French members, one login per role."""

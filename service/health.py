@@ -1,0 +1,43 @@
+"""`GET /api/health`: is the database reachable, and at which schema version."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.migrate import head_revision
+
+
+class Health(msgspec.Struct, kw_only=True):
+    """Service status."""
+
+    status: str
+    database: str
+    schema_version: str | None
+    expected_schema_version: str | None
+
+
+@get("/api/health", tags=["health"], summary="Service and database status", opt={"public": True})
+async def health(db_session: AsyncSession) -> Response[Health]:
+    """200 when the database answers at the expected schema version, else 503."""
+    try:
+        version = await db_session.scalar(text("SELECT version_num FROM alembic_version"))
+        database = "ok"
+    except SQLAlchemyError:
+        version, database = None, "unreachable"
+    expected = head_revision()
+    healthy = database == "ok" and version == expected
+    return Response(
+        Health(
+            status="ok" if healthy else "degraded",
+            database=database,
+            schema_version=version,
+            expected_schema_version=expected,
+        ),
+        status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
+        headers=None if healthy else {"Retry-After": "5"},
+    )

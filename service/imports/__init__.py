@@ -1,0 +1,1 @@
+"""Bulk imports: members now; catalogue modules and form exports as they land."""

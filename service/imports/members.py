@@ -1,0 +1,106 @@
+"""Bulk import of member profiles: upsert keyed on email, all-or-nothing by default."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from service.db.models import Account, Member, utcnow
+from service.errors import InvalidInputError
+from service.imports.validation import RowError, validate_rows
+from service.members.schemas import MemberCreate
+from service.members.services import apply_profile, new_member
+
+MAX_IMPORT_ROWS = 10_000
+_LOOKUP_CHUNK = 500
+
+
+class ImportReport(msgspec.Struct, kw_only=True):
+    """What an import did: counts, and the rows refused."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = msgspec.field(default_factory=list)
+
+
+def _duplicate_errors(valid: Sequence[tuple[int, MemberCreate]]) -> list[RowError]:
+    seen: dict[str, int] = {}
+    errors = []
+    for index, row in valid:
+        if row.email in seen:
+            errors.append(
+                RowError(index=index, field="email", message=f"duplicate of row {seen[row.email]}")
+            )
+        seen.setdefault(row.email, index)
+    return errors
+
+
+async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, Member]:
+    found: dict[str, Member] = {}
+    for start in range(0, len(emails), _LOOKUP_CHUNK):
+        chunk = emails[start : start + _LOOKUP_CHUNK]
+        members = await session.scalars(
+            select(Member)
+            .join(Member.account)
+            .where(Account.email.in_(chunk))
+            .options(selectinload(Member.needs), selectinload(Member.offers))
+        )
+        found.update({member.account.email: member for member in members})
+    return found
+
+
+async def import_members(
+    session: AsyncSession, rows: Sequence[Any], *, partial: bool = False
+) -> ImportReport:
+    """Validate every row, then create or update members by email.
+
+    All-or-nothing unless `partial`: one invalid row raises `InvalidInputError` carrying the
+    full error list, and nothing is written.
+    """
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise InvalidInputError.for_field("rows", f"at most {MAX_IMPORT_ROWS} rows per import")
+    valid, errors = validate_rows(rows, MemberCreate)
+    errors += _duplicate_errors(valid)
+    errors.sort(key=lambda error: error.index)
+    if errors and not partial:
+        raise InvalidInputError(
+            f"{len(errors)} invalid row(s): nothing was imported.",
+            [msgspec.to_builtins(error) for error in errors],
+        )
+    refused = {error.index for error in errors}
+    accepted = [row for index, row in valid if index not in refused]
+    existing = await _existing(session, [row.email for row in accepted])
+    report = ImportReport(errors=errors)
+    for row in accepted:
+        member = existing.get(row.email)
+        if member is None:
+            session.add(new_member(row))
+            report.created += 1
+            continue
+        fields = {name: getattr(row, name) for name in row.__struct_fields__}
+        role = fields.pop("role")
+        if member.account.role != role:
+            member.account.role = role  # type: ignore[assignment]
+        fields.pop("email")
+        apply_profile(member, fields)
+        if (
+            not session.is_modified(member)
+            and not session.is_modified(member.account)
+            and not any(
+                session.is_modified(child) or child in session.new
+                for child in (*member.needs, *member.offers)
+            )
+        ):
+            report.unchanged += 1
+            continue
+        member.version += 1
+        member.updated_at = utcnow()
+        report.updated += 1
+    await session.flush()
+    return report

@@ -1,0 +1,1 @@
+"""Members: profiles, needs and offers; bulk import lives in `service.imports`."""

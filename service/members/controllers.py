@@ -1,0 +1,146 @@
+"""Member and need endpoints: thin, each body calls one service function."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from msgspec import UNSET
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.accounts import services as accounts
+from service.accounts.guards import animator_only
+from service.accounts.principal import Principal
+from service.errors import InvalidInputError
+from service.members import services
+from service.members.schemas import (
+    InvitationRead,
+    MemberCreate,
+    MemberRead,
+    MemberUpdate,
+    NeedCreate,
+    NeedRead,
+    NeedUpdate,
+)
+from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
+from service.reference import NeedStatus, OrganizationType, Role, normalize_region
+from service.settings import Settings
+
+
+def _region_filter(region: str | None) -> str | None:
+    if region is None:
+        return None
+    try:
+        return normalize_region(region)
+    except ValueError as exc:
+        raise InvalidInputError.for_field("region", str(exc)) from None
+
+
+class MemberController(Controller):
+    """Profiles: the directory, one's own profile, and the animators' management."""
+
+    path = "/api/members"
+    tags = ["members"]
+
+    @get("/", summary="List members")
+    async def list_members(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        role: Role | None = None,
+        region: str | None = None,
+        organization_type: OrganizationType | None = None,
+        q: Annotated[str | None, Parameter(max_length=120, description="Text in the name")] = None,
+        limit: LimitParam = DEFAULT_LIMIT,
+        offset: OffsetParam = 0,
+    ) -> Page[MemberRead]:
+        filters = services.MemberFilters(
+            role=role, region=_region_filter(region), organization_type=organization_type, q=q
+        )
+        members, total = await services.list_members(db_session, principal, filters, limit, offset)
+        items = [services.to_read(member, principal) for member in members]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/", status_code=HTTP_201_CREATED, guards=[animator_only], summary="Create a member")
+    async def create_member(
+        self, db_session: AsyncSession, principal: Principal, data: MemberCreate
+    ) -> MemberRead:
+        member = await services.create_member(db_session, data)
+        return services.to_read(member, principal)
+
+    @get("/{member_id:int}", summary="Read a profile")
+    async def get_member(
+        self, db_session: AsyncSession, principal: Principal, member_id: int
+    ) -> MemberRead:
+        member = await services.get_member(db_session, principal, member_id)
+        return services.to_read(member, principal)
+
+    @patch("/{member_id:int}", summary="Update a profile (self or animator)")
+    async def update_member(
+        self, db_session: AsyncSession, principal: Principal, member_id: int, data: MemberUpdate
+    ) -> MemberRead:
+        member = await services.update_member(db_session, principal, member_id, data)
+        return services.to_read(member, principal)
+
+    @delete("/{member_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Delete a member")
+    async def delete_member(
+        self, db_session: AsyncSession, principal: Principal, member_id: int
+    ) -> None:
+        await services.delete_member(db_session, principal, member_id)
+
+    @post(
+        "/{member_id:int}/invitation",
+        status_code=HTTP_201_CREATED,
+        guards=[animator_only],
+        summary="Issue a single-use invitation to set a password",
+    )
+    async def invite(
+        self, db_session: AsyncSession, settings: Settings, member_id: int
+    ) -> InvitationRead:
+        token, record = await accounts.create_invitation(db_session, settings, member_id)
+        return InvitationRead(member_id=member_id, token=token, expires_at=record.expires_at)
+
+    @get("/{member_id:int}/needs", summary="A member's needs (self or animator)")
+    async def list_needs(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        member_id: int,
+        status: NeedStatus | None = None,
+        limit: LimitParam = DEFAULT_LIMIT,
+        offset: OffsetParam = 0,
+    ) -> Page[NeedRead]:
+        needs, total = await services.list_needs(
+            db_session, principal, member_id, status, limit, offset
+        )
+        items = [services.need_to_read(need) for need in needs]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/{member_id:int}/needs", status_code=HTTP_201_CREATED, summary="Add a need")
+    async def add_need(
+        self, db_session: AsyncSession, principal: Principal, member_id: int, data: NeedCreate
+    ) -> NeedRead:
+        need = await services.add_need(db_session, principal, member_id, data.text)
+        return services.need_to_read(need)
+
+
+class NeedController(Controller):
+    """A need's status changes (open, met, withdrawn)."""
+
+    path = "/api/needs"
+    tags = ["members"]
+
+    @patch("/{need_id:int}", summary="Change a need's status or wording")
+    async def update_need(
+        self, db_session: AsyncSession, principal: Principal, need_id: int, data: NeedUpdate
+    ) -> NeedRead:
+        need = await services.update_need(
+            db_session,
+            principal,
+            need_id,
+            status=None if data.status is UNSET else data.status,  # type: ignore[arg-type]
+            text=None if data.text is UNSET else data.text,  # type: ignore[arg-type]
+        )
+        return services.need_to_read(need)

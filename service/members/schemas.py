@@ -1,0 +1,186 @@
+"""Member and need schemas: the JSON field names are the API contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from service.reference import (
+    NeedStatus,
+    NetworkLevel,
+    OrganizationType,
+    Role,
+    Tool,
+    normalize_region,
+)
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+
+Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254, description="A valid email")]
+DisplayName = Annotated[str, Meta(min_length=1, max_length=120)]
+ShortText = Annotated[str, Meta(max_length=200)]
+Bio = Annotated[str, Meta(max_length=2000)]
+ItemText = Annotated[str, Meta(min_length=1, max_length=500)]
+ItemList = Annotated[list[ItemText], Meta(max_length=10)]
+Topic = Annotated[str, Meta(min_length=1, max_length=60)]
+TopicList = Annotated[list[Topic], Meta(max_length=20)]
+ToolList = Annotated[list[Tool], Meta(max_length=4)]
+Capacity = Annotated[int, Meta(ge=0, le=20)]
+Department = Annotated[str, Meta(pattern=r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")]
+
+
+def _clean_region(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return normalize_region(value)
+    except ValueError as exc:
+        raise ValueError(f"region: {exc}") from None
+
+
+def _clean_items(items: list[str], field: str) -> list[str]:
+    cleaned = [item.strip() for item in items]
+    if any(not item for item in cleaned):
+        raise ValueError(f"{field}: items may not be blank")
+    return list(dict.fromkeys(cleaned))
+
+
+class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new member profile (animator creation and bulk import)."""
+
+    email: Email
+    display_name: DisplayName
+    role: Role = "member"
+    job_title: ShortText = ""
+    organization: ShortText = ""
+    organization_type: OrganizationType = "autre"
+    region: str | None = None
+    department: Department | None = None
+    network_level: NetworkLevel = "national"
+    bio: Bio = ""
+    offers: ItemList = msgspec.field(default_factory=list)
+    needs: ItemList = msgspec.field(default_factory=list)
+    topics: TopicList = msgspec.field(default_factory=list)
+    capacity: Capacity = 0
+    tools: ToolList = msgspec.field(default_factory=list)
+    consent: bool = False
+
+    def __post_init__(self) -> None:
+        self.email = self.email.strip().lower()
+        self.display_name = self.display_name.strip()
+        if not self.display_name:
+            raise ValueError("display_name: may not be blank")
+        self.region = _clean_region(self.region)
+        self.offers = _clean_items(self.offers, "offers")
+        self.needs = _clean_items(self.needs, "needs")
+        self.topics = _clean_items(self.topics, "topics")
+        self.tools = list(dict.fromkeys(self.tools))
+
+
+class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A partial update: only the fields present change. `needs` replaces the open needs."""
+
+    display_name: DisplayName | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    job_title: ShortText | UnsetType = UNSET
+    organization: ShortText | UnsetType = UNSET
+    organization_type: OrganizationType | UnsetType = UNSET
+    region: str | UnsetType | None = UNSET
+    department: Department | UnsetType | None = UNSET
+    network_level: NetworkLevel | UnsetType = UNSET
+    bio: Bio | UnsetType = UNSET
+    offers: ItemList | UnsetType = UNSET
+    needs: ItemList | UnsetType = UNSET
+    topics: TopicList | UnsetType = UNSET
+    capacity: Capacity | UnsetType = UNSET
+    tools: ToolList | UnsetType = UNSET
+    consent: bool | UnsetType = UNSET
+    version: int | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.display_name, str):
+            self.display_name = self.display_name.strip()
+            if not self.display_name:
+                raise ValueError("display_name: may not be blank")
+        if not isinstance(self.region, UnsetType):
+            self.region = _clean_region(self.region)
+        for field in ("offers", "needs", "topics"):
+            value = getattr(self, field)
+            if isinstance(value, list):
+                setattr(self, field, _clean_items(value, field))
+        if isinstance(self.tools, list):
+            self.tools = list(dict.fromkeys(self.tools))
+
+    def changes(self) -> dict[str, object]:
+        """The fields that were given, by name (without `version`)."""
+        return {
+            name: getattr(self, name)
+            for name in self.__struct_fields__
+            if name != "version" and getattr(self, name) is not UNSET
+        }
+
+
+class MemberRead(msgspec.Struct, kw_only=True):
+    """A profile as returned by the API. `email` is null when the caller may not see it."""
+
+    id: int
+    email: str | None
+    display_name: str
+    role: Role
+    job_title: str
+    organization: str
+    organization_type: OrganizationType
+    region: str | None
+    department: str | None
+    network_level: NetworkLevel
+    bio: str
+    offers: list[str]
+    needs: list[str]
+    topics: list[str]
+    capacity: int
+    tools: list[Tool]
+    consent: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class NeedCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new need, in the member's own words."""
+
+    text: ItemText
+
+    def __post_init__(self) -> None:
+        self.text = self.text.strip()
+        if not self.text:
+            raise ValueError("text: may not be blank")
+
+
+class NeedUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A status change (`open`, `met`, `withdrawn`), and optionally new wording."""
+
+    status: NeedStatus | UnsetType = UNSET
+    text: ItemText | UnsetType = UNSET
+
+
+class NeedRead(msgspec.Struct, kw_only=True):
+    """One need with its status history."""
+
+    id: int
+    member_id: int
+    text: str
+    status: NeedStatus
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
+
+
+class InvitationRead(msgspec.Struct, kw_only=True):
+    """A single-use invitation token to give to the member (shown once)."""
+
+    member_id: int
+    token: str
+    expires_at: datetime

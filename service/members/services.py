@@ -1,0 +1,278 @@
+"""Member logic: visibility, profile reads and writes, needs and offers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from service.accounts.principal import Principal
+from service.db.models import Account, Member, Need, Offer, utcnow
+from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from service.members.schemas import MemberCreate, MemberRead, MemberUpdate, NeedRead
+from service.reference import fold
+
+PROFILE_FIELDS = (
+    "display_name",
+    "job_title",
+    "organization",
+    "organization_type",
+    "region",
+    "department",
+    "network_level",
+    "bio",
+    "topics",
+    "capacity",
+    "tools",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFilters:
+    """Filters of the members list."""
+
+    role: str | None = None
+    region: str | None = None
+    organization_type: str | None = None
+    q: str | None = None
+
+
+def _with_children(stmt: Select[tuple[Member]]) -> Select[tuple[Member]]:
+    return stmt.options(selectinload(Member.needs), selectinload(Member.offers))
+
+
+def to_read(member: Member, viewer: Principal | None) -> MemberRead:
+    """The API view of a profile; the email only for the member themself and animators."""
+    show_email = viewer is not None and viewer.may_manage(member.id)
+    return MemberRead(
+        id=member.id,
+        email=member.account.email if show_email else None,
+        display_name=member.display_name,
+        role=member.account.role,  # type: ignore[arg-type]
+        job_title=member.job_title,
+        organization=member.organization,
+        organization_type=member.organization_type,  # type: ignore[arg-type]
+        region=member.region,
+        department=member.department,
+        network_level=member.network_level,  # type: ignore[arg-type]
+        bio=member.bio,
+        offers=[offer.text for offer in member.offers],
+        needs=[need.text for need in member.needs if need.status == "open"],
+        topics=list(member.topics or []),
+        capacity=member.capacity,
+        tools=list(member.tools or []),  # type: ignore[arg-type]
+        consent=member.consent,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+        version=member.version,
+    )
+
+
+def need_to_read(need: Need) -> NeedRead:
+    """The API view of a need."""
+    return NeedRead(
+        id=need.id,
+        member_id=need.member_id,
+        text=need.text,
+        status=need.status,  # type: ignore[arg-type]
+        created_at=need.created_at,
+        updated_at=need.updated_at,
+        status_changed_at=need.status_changed_at,
+    )
+
+
+def _visible_to(viewer: Principal) -> list[object]:
+    if viewer.is_animator:
+        return []
+    return [or_(Member.consent.is_(True), Member.id == viewer.member_id)]
+
+
+async def list_members(
+    session: AsyncSession, viewer: Principal, filters: MemberFilters, limit: int, offset: int
+) -> tuple[list[Member], int]:
+    """A page of the members the viewer may see, and the total matching the filters."""
+    conditions = _visible_to(viewer)
+    if filters.role:
+        conditions.append(Account.role == filters.role)
+    if filters.region:
+        conditions.append(Member.region == filters.region)
+    if filters.organization_type:
+        conditions.append(Member.organization_type == filters.organization_type)
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        conditions.append(func.lower(Member.display_name).like(pattern))
+    base = select(Member).join(Member.account).where(*conditions)
+    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page = await session.scalars(
+        _with_children(base.order_by(Member.id).limit(limit).offset(offset))
+    )
+    return list(page), total
+
+
+async def get_member(session: AsyncSession, viewer: Principal, member_id: int) -> Member:
+    """A member the viewer may see; 404 for unknown ids and hidden (non-consenting) members."""
+    member = await session.scalar(_with_children(select(Member).where(Member.id == member_id)))
+    if member is None or not (member.consent or viewer.may_manage(member_id)):
+        raise NotFoundError(f"Member {member_id} not found.")
+    return member
+
+
+async def get_managed_member(session: AsyncSession, viewer: Principal, member_id: int) -> Member:
+    """A member the viewer may change (themself, or anyone for an animator)."""
+    member = await get_member(session, viewer, member_id)
+    if not viewer.may_manage(member_id):
+        raise PermissionDeniedError("You may only change your own profile.")
+    return member
+
+
+def _sync_offers(member: Member, texts: Sequence[str]) -> None:
+    if [offer.text for offer in member.offers] == list(texts):
+        return
+    member.offers.clear()
+    member.offers.extend(Offer(text=text, position=i) for i, text in enumerate(texts))
+
+
+def _sync_needs(member: Member, texts: Sequence[str]) -> None:
+    """Make `texts` the open needs: keep matching ones, withdraw the others, add new ones."""
+    wanted = {fold(text): text for text in texts}
+    now = utcnow()
+    for need in member.needs:
+        if need.status != "open":
+            continue
+        if fold(need.text) in wanted:
+            wanted.pop(fold(need.text))
+        else:
+            need.status = "withdrawn"
+            need.status_changed_at = now
+    member.needs.extend(Need(text=text, status="open") for text in wanted.values())
+
+
+def apply_profile(member: Member, data: dict[str, object]) -> None:
+    """Copy profile fields from `data` onto `member` (offers and needs synchronised)."""
+    for field in PROFILE_FIELDS:
+        if field in data and getattr(member, field, None) != data[field]:
+            setattr(member, field, data[field])
+    if "consent" in data and bool(data["consent"]) != bool(member.consent):
+        consent = bool(data["consent"])
+        if consent:
+            member.consent_at = utcnow()
+        member.consent = consent
+    if "offers" in data:
+        _sync_offers(member, data["offers"])  # type: ignore[arg-type]
+    if "needs" in data:
+        _sync_needs(member, data["needs"])  # type: ignore[arg-type]
+
+
+def new_member(data: MemberCreate) -> Member:
+    """A new member and account (no password until an invitation is accepted)."""
+    member = Member(account=Account(email=data.email, role=data.role), needs=[], offers=[])
+    member.display_name = data.display_name
+    apply_profile(member, _create_fields(data))
+    return member
+
+
+def _create_fields(data: MemberCreate) -> dict[str, object]:
+    return {name: getattr(data, name) for name in data.__struct_fields__ if name != "email"}
+
+
+async def create_member(session: AsyncSession, data: MemberCreate) -> Member:
+    """Create a member (animators); 409 when the email is taken."""
+    taken = await session.scalar(select(Account.id).where(Account.email == data.email))
+    if taken is not None:
+        raise ConflictError(
+            "An account already exists for this email.",
+            [{"key": "email", "message": "already registered"}],
+        )
+    member = new_member(data)
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def update_member(
+    session: AsyncSession, viewer: Principal, member_id: int, patch: MemberUpdate
+) -> Member:
+    """Apply a partial update; role changes are for animators; `version` guards lost updates."""
+    member = await get_managed_member(session, viewer, member_id)
+    if isinstance(patch.version, int) and patch.version != member.version:
+        raise ConflictError(
+            f"The profile changed since version {patch.version} (now {member.version}): "
+            "reload it and apply your change again.",
+            [{"key": "version", "message": "stale version"}],
+        )
+    changes = patch.changes()
+    if "role" in changes:
+        if not viewer.is_animator:
+            raise PermissionDeniedError("Only an animator may change a role.")
+        member.account.role = str(changes.pop("role"))
+    apply_profile(member, changes)
+    member.version += 1
+    member.updated_at = utcnow()
+    await session.flush()
+    return member
+
+
+async def delete_member(session: AsyncSession, viewer: Principal, member_id: int) -> None:
+    """Delete a member, their account, needs, offers and tokens."""
+    member = await get_managed_member(session, viewer, member_id)
+    await session.delete(member.account)
+    await session.delete(member)
+    await session.flush()
+
+
+async def list_needs(
+    session: AsyncSession,
+    viewer: Principal,
+    member_id: int,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Need], int]:
+    """A member's needs (themself or an animator only)."""
+    await get_managed_member(session, viewer, member_id)
+    conditions = [Need.member_id == member_id]
+    if status:
+        conditions.append(Need.status == status)
+    total = await session.scalar(select(func.count(Need.id)).where(*conditions)) or 0
+    rows = await session.scalars(
+        select(Need).where(*conditions).order_by(Need.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+MAX_OPEN_NEEDS = 10
+
+
+async def add_need(session: AsyncSession, viewer: Principal, member_id: int, text: str) -> Need:
+    """Add an open need; at most ten open needs per member."""
+    member = await get_managed_member(session, viewer, member_id)
+    open_needs = [need for need in member.needs if need.status == "open"]
+    if len(open_needs) >= MAX_OPEN_NEEDS:
+        raise InvalidInputError.for_field(
+            "text", f"at most {MAX_OPEN_NEEDS} open needs: mark one met or withdrawn first"
+        )
+    need = Need(member_id=member_id, text=text, status="open")
+    session.add(need)
+    member.updated_at = utcnow()
+    await session.flush()
+    return need
+
+
+async def update_need(
+    session: AsyncSession, viewer: Principal, need_id: int, status: str | None, text: str | None
+) -> Need:
+    """Change a need's status or wording (its owner or an animator)."""
+    need = await session.get(Need, need_id)
+    if need is None or not viewer.may_manage(need.member_id):
+        raise NotFoundError(f"Need {need_id} not found.")
+    if text is not None:
+        need.text = text.strip()
+    if status is not None and status != need.status:
+        need.status = status
+        need.status_changed_at = utcnow()
+    need.updated_at = utcnow()
+    await session.flush()
+    return need

@@ -1,0 +1,89 @@
+"""Reference values shared by every domain: roles, regions, organisation types, tools."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+Role = Literal["member", "coach", "trainer", "animator"]
+OrganizationType = Literal[
+    "commune",
+    "intercommunalite",
+    "departement",
+    "region",
+    "etat",
+    "formation",
+    "association",
+    "entreprise",
+    "autre",
+]
+NetworkLevel = Literal["local", "regional", "national"]
+Tool = Literal["e_communautes", "linkedin", "wiki", "autre"]
+NeedStatus = Literal["open", "met", "withdrawn"]
+
+ROLES: tuple[str, ...] = ("member", "coach", "trainer", "animator")
+
+REGIONS: tuple[str, ...] = (
+    "Auvergne-Rhône-Alpes",
+    "Bourgogne-Franche-Comté",
+    "Bretagne",
+    "Centre-Val de Loire",
+    "Corse",
+    "Grand Est",
+    "Hauts-de-France",
+    "Île-de-France",
+    "Normandie",
+    "Nouvelle-Aquitaine",
+    "Occitanie",
+    "Pays de la Loire",
+    "Provence-Alpes-Côte d'Azur",
+    "Guadeloupe",
+    "Martinique",
+    "Guyane",
+    "La Réunion",
+    "Mayotte",
+)
+
+ORGANIZATION_TYPE_LABELS: dict[str, str] = {
+    "commune": "commune",
+    "intercommunalite": "intercommunalité",
+    "departement": "département",
+    "region": "région",
+    "etat": "services de l'État",
+    "formation": "organisme de formation",
+    "association": "association",
+    "entreprise": "entreprise",
+    "autre": "autre structure",
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse punctuation to single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", ascii_only.lower()).strip()
+
+
+_REGION_ALIASES: dict[str, str] = {fold(name): name for name in REGIONS}
+_REGION_ALIASES.update(
+    {
+        "reunion": "La Réunion",
+        "paca": "Provence-Alpes-Côte d'Azur",
+        "region sud": "Provence-Alpes-Côte d'Azur",
+        "idf": "Île-de-France",
+        "aura": "Auvergne-Rhône-Alpes",
+        "centre val de loire": "Centre-Val de Loire",
+    }
+)
+
+
+def normalize_region(value: str) -> str:
+    """The canonical spelling of a region written with any case, accents or dashes.
+
+    Raises ValueError naming the accepted values when the region is unknown.
+    """
+    canonical = _REGION_ALIASES.get(fold(value))
+    if canonical is None:
+        raise ValueError(f"unknown region {value!r}; expected one of: {', '.join(REGIONS)}")
+    return canonical

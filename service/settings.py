@@ -1,0 +1,76 @@
+"""Typed settings, read once from the environment.
+
+Every value has a safe default so that `passerelle serve` works on a fresh machine: an SQLite
+file in the data folder and a secret key generated there on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./passerelle.db"
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """The service's configuration (environment variable names in the README)."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path = Path(".")
+    secret_key: str = ""
+    allow_registration: bool = True
+    token_ttl_hours: int = 24 * 30
+    invitation_ttl_hours: int = 24 * 14
+    max_body_bytes: int = 10 * 1024 * 1024
+    debug: bool = False
+    migrate_on_start: bool = True
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is an SQLite file (the embedded default)."""
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `environ` (default: the process environment).
+
+    This is the only place that reads environment variables.
+    """
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("PASSERELLE_DATA_DIR", ".")).expanduser()
+    secret = env.get("PASSERELLE_SECRET_KEY") or _load_or_create_secret(data_dir)
+    try:
+        return Settings(
+            database_url=env.get("PASSERELLE_DATABASE_URL")
+            or f"sqlite+aiosqlite:///{data_dir.as_posix()}/passerelle.db",
+            data_dir=data_dir,
+            secret_key=secret,
+            allow_registration=_flag(env.get("PASSERELLE_ALLOW_REGISTRATION", "true")),
+            token_ttl_hours=int(env.get("PASSERELLE_TOKEN_TTL_HOURS", 24 * 30)),
+            invitation_ttl_hours=int(env.get("PASSERELLE_INVITATION_TTL_HOURS", 24 * 14)),
+            max_body_bytes=int(env.get("PASSERELLE_MAX_BODY_BYTES", 10 * 1024 * 1024)),
+            debug=_flag(env.get("PASSERELLE_DEBUG", "false")),
+            migrate_on_start=_flag(env.get("PASSERELLE_MIGRATE_ON_START", "true")),
+        )
+    except ValueError as exc:
+        raise SystemExit(f"Invalid setting: {exc}") from exc
