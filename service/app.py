@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=ROUTE_HANDLERS,
         plugins=[SQLAlchemyPlugin(config=make_alchemy_config(engine))],
-        middleware=[BearerTokenMiddleware],
+        middleware=[BearerTokenMiddleware()],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),

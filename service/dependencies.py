@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.guards import principal_of
 from service.accounts.principal import Principal
@@ -20,3 +22,11 @@ def provide_settings(state: State) -> Settings:
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The authenticated caller, or 401."""
     return principal_of(request)
+
+
+DbSession: TypeAlias = NamedDependency[AsyncSession]
+"""The request's database session (advanced-alchemy; committed on 2xx, rolled back otherwise)."""
+CurrentPrincipal: TypeAlias = NamedDependency[Principal]
+"""The authenticated caller; asking for it makes the handler answer 401 to anonymous calls."""
+AppSettings: TypeAlias = NamedDependency[Settings]
+"""The settings the app was created with."""

@@ -139,14 +139,29 @@ def unexpected_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Respo
 
 
 _FIELD_PREFIX = re.compile(r"^(?P<field>[a-z_]+): (?P<message>.+)$", re.S)
+_NAMED_IN_MESSAGE = re.compile(
+    r"Object (?:contains unknown|missing required) field `(?P<field>[^`]+)`"
+)
+
+
+def field_of_message(message: str) -> tuple[str | None, str]:
+    """The field a validation message is about when the message names it, and the message.
+
+    Cross-field checks raise `field: message`; msgspec names unknown and missing fields.
+    """
+    prefixed = _FIELD_PREFIX.match(message)
+    if prefixed:
+        return prefixed.group("field"), prefixed.group("message")
+    named = _NAMED_IN_MESSAGE.search(message)
+    return (named.group("field") if named else None), message
 
 
 def _name_field(item: Any) -> Any:
-    """Cross-field checks report `field: message` at the body's root: name the field."""
+    """Errors reported at the body's root get the field their message names."""
     if isinstance(item, dict) and item.get("key") in (None, "data"):
-        match = _FIELD_PREFIX.match(str(item.get("message", "")))
-        if match:
-            return {**item, "key": match.group("field"), "message": match.group("message")}
+        field, message = field_of_message(str(item.get("message", "")))
+        if field is not None:
+            return {**item, "key": field, "message": message}
     return item
 
 

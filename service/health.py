@@ -7,9 +7,9 @@ from litestar import Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.migrate import head_revision
+from service.dependencies import DbSession
 
 
 class Health(msgspec.Struct, kw_only=True):
@@ -22,7 +22,7 @@ class Health(msgspec.Struct, kw_only=True):
 
 
 @get("/api/health", tags=["health"], summary="Service and database status", opt={"public": True})
-async def health(db_session: AsyncSession) -> Response[Health]:
+async def health(db_session: DbSession) -> Response[Health]:
     """200 when the database answers at the expected schema version, else 503."""
     try:
         version = await db_session.scalar(text("SELECT version_num FROM alembic_version"))

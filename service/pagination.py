@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 T = TypeVar("T")
 
@@ -13,9 +13,9 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 LimitParam = Annotated[
-    int, Parameter(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
+    int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
 ]
-OffsetParam = Annotated[int, Parameter(ge=0, description="Number of items to skip.")]
+OffsetParam = Annotated[int, QueryParameter(ge=0, description="Number of items to skip.")]
 
 
 class Page(msgspec.Struct, Generic[T]):

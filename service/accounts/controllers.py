@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts import services
 from service.accounts.principal import Principal
@@ -14,9 +14,9 @@ from service.accounts.schemas import (
     TokenRequest,
     TokenResponse,
 )
+from service.dependencies import AppSettings, CurrentPrincipal, DbSession
 from service.members.schemas import MemberRead
 from service.members.services import to_read
-from service.settings import Settings
 
 
 class AuthController(Controller):
@@ -27,7 +27,7 @@ class AuthController(Controller):
 
     @post("/register", status_code=HTTP_201_CREATED, summary="Register as a member")
     async def register(
-        self, db_session: AsyncSession, settings: Settings, data: RegisterRequest
+        self, db_session: DbSession, settings: AppSettings, data: JSONBody[RegisterRequest]
     ) -> MemberRead:
         member = await services.register(
             db_session,
@@ -42,7 +42,7 @@ class AuthController(Controller):
 
     @post("/token", status_code=HTTP_200_OK, summary="Exchange email and password for a token")
     async def token(
-        self, db_session: AsyncSession, settings: Settings, data: TokenRequest
+        self, db_session: DbSession, settings: AppSettings, data: JSONBody[TokenRequest]
     ) -> TokenResponse:
         token, record = await services.issue_token(
             db_session, settings, email=data.email, password=data.password
@@ -50,12 +50,12 @@ class AuthController(Controller):
         return TokenResponse(access_token=token, expires_at=record.expires_at)
 
     @post("/revoke", status_code=HTTP_204_NO_CONTENT, summary="Revoke the token used")
-    async def revoke(self, db_session: AsyncSession, principal: Principal) -> None:
+    async def revoke(self, db_session: DbSession, principal: CurrentPrincipal) -> None:
         await services.revoke_token(db_session, principal)
 
     @post("/invitation", status_code=HTTP_200_OK, summary="Set a password with an invitation")
     async def accept_invitation(
-        self, db_session: AsyncSession, data: InvitationAccept
+        self, db_session: DbSession, data: JSONBody[InvitationAccept]
     ) -> MemberRead:
         member = await services.accept_invitation(
             db_session, token=data.token, password=data.password

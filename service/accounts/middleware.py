@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from service.accounts.services import authenticate_token
 from service.errors import AuthenticationError
 
 
-class BearerTokenMiddleware(AbstractMiddleware):
+class BearerTokenMiddleware(ASGIMiddleware):
     """Attach the principal of a valid bearer token to the request scope."""
 
-    scopes = {ScopeType.HTTP}
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         scope["user"] = None
         header = Headers.from_scope(scope).get("authorization")
         if header:
@@ -33,4 +33,4 @@ class BearerTokenMiddleware(AbstractMiddleware):
             if principal is None:
                 raise AuthenticationError("Invalid, expired or revoked token.")
             scope["user"] = principal
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, post
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.guards import animator_only
+from service.dependencies import DbSession
 from service.imports.members import ImportReport, import_members
 
 IMPORT_MAX_BODY = 64 * 1024 * 1024
@@ -28,6 +29,9 @@ class ImportController(Controller):
         summary="Import member profiles (all-or-nothing unless partial=true)",
     )
     async def import_members(
-        self, db_session: AsyncSession, data: list[dict[str, Any]], partial: bool = False
+        self,
+        db_session: DbSession,
+        data: JSONBody[list[dict[str, Any]]],
+        partial: FromQuery[bool] = False,
     ) -> ImportReport:
         return await import_members(db_session, data, partial=partial)

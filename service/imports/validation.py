@@ -8,12 +8,11 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from service.errors import field_of_message
+
 T = TypeVar("T")
 
 _PATH = re.compile(r" - at `\$(?:\.(?P<field>[A-Za-z_]+))?(?P<rest>[^`]*)`$")
-_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
-_MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
-_PREFIXED = re.compile(r"^(?P<field>[a-z_]+): (?P<message>.+)$", re.S)
 
 
 class RowError(msgspec.Struct, kw_only=True):
@@ -32,13 +31,8 @@ def describe(error: msgspec.ValidationError) -> tuple[str | None, str]:
     if match:
         field = match.group("field")
         text = text[: match.start()]
-    for pattern in (_UNKNOWN_FIELD, _MISSING_FIELD):
-        found = pattern.search(text)
-        if found:
-            field = found.group("field")
-    prefixed = _PREFIXED.match(text)
-    if prefixed and field is None:
-        field, text = prefixed.group("field"), prefixed.group("message")
+    if field is None:
+        field, text = field_of_message(text)
     return field, text
 
 

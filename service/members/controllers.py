@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import UNSET
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts import services as accounts
 from service.accounts.guards import animator_only
-from service.accounts.principal import Principal
+from service.dependencies import AppSettings, CurrentPrincipal, DbSession
 from service.errors import InvalidInputError
 from service.members import services
 from service.members.schemas import (
@@ -26,7 +25,6 @@ from service.members.schemas import (
 )
 from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
 from service.reference import NeedStatus, OrganizationType, Role, normalize_region
-from service.settings import Settings
 
 
 def _region_filter(region: str | None) -> str | None:
@@ -47,12 +45,14 @@ class MemberController(Controller):
     @get("/", summary="List members")
     async def list_members(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
-        role: Role | None = None,
-        region: str | None = None,
-        organization_type: OrganizationType | None = None,
-        q: Annotated[str | None, Parameter(max_length=120, description="Text in the name")] = None,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        role: FromQuery[Role | None] = None,
+        region: FromQuery[str | None] = None,
+        organization_type: FromQuery[OrganizationType | None] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=120, description="Text in the name")
+        ] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
     ) -> Page[MemberRead]:
@@ -65,28 +65,32 @@ class MemberController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, guards=[animator_only], summary="Create a member")
     async def create_member(
-        self, db_session: AsyncSession, principal: Principal, data: MemberCreate
+        self, db_session: DbSession, principal: CurrentPrincipal, data: JSONBody[MemberCreate]
     ) -> MemberRead:
         member = await services.create_member(db_session, data)
         return services.to_read(member, principal)
 
     @get("/{member_id:int}", summary="Read a profile")
     async def get_member(
-        self, db_session: AsyncSession, principal: Principal, member_id: int
+        self, db_session: DbSession, principal: CurrentPrincipal, member_id: FromPath[int]
     ) -> MemberRead:
         member = await services.get_member(db_session, principal, member_id)
         return services.to_read(member, principal)
 
     @patch("/{member_id:int}", summary="Update a profile (self or animator)")
     async def update_member(
-        self, db_session: AsyncSession, principal: Principal, member_id: int, data: MemberUpdate
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        member_id: FromPath[int],
+        data: JSONBody[MemberUpdate],
     ) -> MemberRead:
         member = await services.update_member(db_session, principal, member_id, data)
         return services.to_read(member, principal)
 
     @delete("/{member_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Delete a member")
     async def delete_member(
-        self, db_session: AsyncSession, principal: Principal, member_id: int
+        self, db_session: DbSession, principal: CurrentPrincipal, member_id: FromPath[int]
     ) -> None:
         await services.delete_member(db_session, principal, member_id)
 
@@ -97,7 +101,7 @@ class MemberController(Controller):
         summary="Issue a single-use invitation to set a password",
     )
     async def invite(
-        self, db_session: AsyncSession, settings: Settings, member_id: int
+        self, db_session: DbSession, settings: AppSettings, member_id: FromPath[int]
     ) -> InvitationRead:
         token, record = await accounts.create_invitation(db_session, settings, member_id)
         return InvitationRead(member_id=member_id, token=token, expires_at=record.expires_at)
@@ -105,10 +109,10 @@ class MemberController(Controller):
     @get("/{member_id:int}/needs", summary="A member's needs (self or animator)")
     async def list_needs(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
-        member_id: int,
-        status: NeedStatus | None = None,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        member_id: FromPath[int],
+        status: FromQuery[NeedStatus | None] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
     ) -> Page[NeedRead]:
@@ -120,7 +124,11 @@ class MemberController(Controller):
 
     @post("/{member_id:int}/needs", status_code=HTTP_201_CREATED, summary="Add a need")
     async def add_need(
-        self, db_session: AsyncSession, principal: Principal, member_id: int, data: NeedCreate
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        member_id: FromPath[int],
+        data: JSONBody[NeedCreate],
     ) -> NeedRead:
         need = await services.add_need(db_session, principal, member_id, data.text)
         return services.need_to_read(need)
@@ -134,7 +142,11 @@ class NeedController(Controller):
 
     @patch("/{need_id:int}", summary="Change a need's status or wording")
     async def update_need(
-        self, db_session: AsyncSession, principal: Principal, need_id: int, data: NeedUpdate
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        need_id: FromPath[int],
+        data: JSONBody[NeedUpdate],
     ) -> NeedRead:
         need = await services.update_need(
             db_session,

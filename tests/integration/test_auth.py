@@ -1,0 +1,132 @@
+"""Registration, tokens, revocation and invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from service.settings import Settings
+from tests.integration.actors import Actors
+
+Client = AsyncTestClient[Any]
+
+
+async def _register(
+    client: Client, email: str = "alice@ville.fr", password: str = "0123456789"
+) -> Any:
+    return await client.post(
+        "/api/auth/register",
+        json={"email": email, "password": password, "display_name": "Alice Martin"},
+    )
+
+
+async def test_register_returns_the_new_profile_and_allows_sign_in(client: Client) -> None:
+    response = await _register(client, "Alice@Ville.FR")
+    assert response.status_code == 201
+    profile = response.json()
+    assert profile["email"] == "alice@ville.fr"
+    assert profile["role"] == "member"
+    assert profile["consent"] is False
+
+    token = await client.post(
+        "/api/auth/token", json={"email": "alice@ville.fr", "password": "0123456789"}
+    )
+    assert token.status_code == 200
+    assert token.json()["token_type"] == "bearer"
+    me = await client.get(
+        f"/api/members/{profile['id']}",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+    assert me.status_code == 200
+    assert me.json()["email"] == "alice@ville.fr"
+
+
+async def test_register_refuses_short_passwords_naming_the_field(client: Client) -> None:
+    response = await _register(client, password="court")
+    assert response.status_code == 400
+    assert response.json()["extra"][0]["key"] == "password"
+
+
+async def test_register_refuses_a_taken_email(client: Client) -> None:
+    assert (await _register(client)).status_code == 201
+    again = await _register(client, "ALICE@ville.fr")
+    assert again.status_code == 409
+    assert again.json()["extra"][0]["key"] == "email"
+
+
+async def test_registration_can_be_closed(database_url: str, tmp_path: Any) -> None:
+    from service.app import create_app
+
+    settings = Settings(database_url=database_url, data_dir=tmp_path, allow_registration=False)
+    async with AsyncTestClient(app=create_app(settings)) as closed:
+        assert (await _register(closed)).status_code == 403
+
+
+async def test_wrong_password_and_unknown_email_get_the_same_401(client: Client) -> None:
+    await _register(client)
+    wrong = await client.post(
+        "/api/auth/token", json={"email": "alice@ville.fr", "password": "x" * 10}
+    )
+    unknown = await client.post(
+        "/api/auth/token", json={"email": "bob@ville.fr", "password": "x" * 10}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_a_revoked_token_no_longer_works(client: Client, actors: Actors) -> None:
+    alice = await actors.create()
+    assert (await client.get("/api/members", headers=alice.headers)).status_code == 200
+    assert (await client.post("/api/auth/revoke", headers=alice.headers)).status_code == 204
+    assert (await client.get("/api/members", headers=alice.headers)).status_code == 401
+
+
+async def test_garbage_credentials_are_401_not_500(client: Client) -> None:
+    for header in ("Bearer nope", "Basic abc", "Bearer ", "bearer \x7f"):
+        response = await client.get("/api/members", headers={"Authorization": header})
+        assert response.status_code == 401, header
+
+
+async def test_invitation_lets_an_imported_member_set_a_password_once(
+    client: Client, actors: Actors
+) -> None:
+    animator = await actors.create("animator")
+    created = await client.post(
+        "/api/members",
+        headers=animator.headers,
+        json={"email": "camille@cd33.fr", "display_name": "Camille", "consent": True},
+    )
+    assert created.status_code == 201
+    member_id = created.json()["id"]
+    # Imported accounts have no password until they accept an invitation.
+    refused = await client.post(
+        "/api/auth/token", json={"email": "camille@cd33.fr", "password": "0123456789"}
+    )
+    assert refused.status_code == 401
+
+    invitation = await client.post(f"/api/members/{member_id}/invitation", headers=animator.headers)
+    assert invitation.status_code == 201
+    token = invitation.json()["token"]
+    accepted = await client.post(
+        "/api/auth/invitation", json={"token": token, "password": "un-mot-de-passe"}
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["id"] == member_id
+    signed_in = await client.post(
+        "/api/auth/token", json={"email": "camille@cd33.fr", "password": "un-mot-de-passe"}
+    )
+    assert signed_in.status_code == 200
+    reused = await client.post(
+        "/api/auth/invitation", json={"token": token, "password": "autre-mot-de-passe"}
+    )
+    assert reused.status_code == 401
+
+
+async def test_only_animators_issue_invitations(client: Client, actors: Actors) -> None:
+    member = await actors.create()
+    other = await actors.create()
+    response = await client.post(
+        f"/api/members/{other.member_id}/invitation", headers=member.headers
+    )
+    assert response.status_code == 403

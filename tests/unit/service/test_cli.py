@@ -1,0 +1,71 @@
+"""The `passerelle` command: help, schema upgrade, admin creation, demo loading."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from service.cli import build_parser, main
+from service.db.models import Account, Member
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _count(path: Path, model: type) -> int:
+    async def count() -> int:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{path / 'passerelle.db'}")
+        async with engine.connect() as connection:
+            value = await connection.scalar(select(func.count()).select_from(model))
+        await engine.dispose()
+        return int(value or 0)
+
+    return asyncio.run(count())
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["serve"], ["db"], ["db", "upgrade"], ["admin", "create"], ["demo", "load"]]
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([*argv, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: passerelle" in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["explode"])
+    assert exit_info.value.code == 2
+
+
+def test_db_upgrade_then_admin_create(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert main(["admin", "create", "--email", "Admin@Ville.fr", "--password", "0123456789"]) == 0
+    assert "Animator account ready" in capsys.readouterr().out
+    assert _count(data_dir, Account) == 1
+
+
+def test_admin_create_refuses_a_short_password(data_dir: Path) -> None:
+    assert main(["admin", "create", "--email", "a@b.fr", "--password", "court"]) == 2
+
+
+def test_demo_loads_once_into_an_empty_database(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "load"]) == 0
+    loaded = _count(data_dir, Member)
+    assert loaded >= 40
+    out = capsys.readouterr().out
+    for email in ("animatrice@", "coach@", "formateur@", "membre@"):
+        assert email in out
+    assert main(["demo", "load"]) == 0
+    assert "already has members" in capsys.readouterr().out
+    assert _count(data_dir, Member) == loaded
