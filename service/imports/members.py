@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from service.db.models import Account, Member, utcnow
+from service.db.models import Account, Member, Need, Offer, utcnow
 from service.errors import InvalidInputError
 from service.imports.validation import RowError, validate_rows
 from service.members.schemas import MemberCreate
-from service.members.services import apply_profile, new_member
+from service.members.services import PROFILE_FIELDS, apply_profile
 
 MAX_IMPORT_ROWS = 10_000
 _LOOKUP_CHUNK = 500
+_INSERT_CHUNK = 1000
+T = TypeVar("T")
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
@@ -55,6 +57,55 @@ async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, Membe
     return found
 
 
+def _profile_values(row: MemberCreate) -> dict[str, Any]:
+    values: dict[str, Any] = {field: getattr(row, field) for field in PROFILE_FIELDS}
+    values["consent"] = row.consent
+    values["consent_at"] = utcnow() if row.consent else None
+    return values
+
+
+async def _bulk_create(rows: Sequence[MemberCreate], session: AsyncSession) -> int:
+    """Insert new members with a few multi-row statements (the ORM would go row by row)."""
+    if not rows:
+        return 0
+    account_ids: dict[str, int] = {}
+    for chunk in _chunks(rows):
+        result = await session.execute(
+            insert(Account).returning(Account.id, Account.email),
+            [{"email": row.email, "role": row.role, "is_active": True} for row in chunk],
+        )
+        account_ids.update({email: account_id for account_id, email in result})
+    member_ids: dict[int, int] = {}
+    for chunk in _chunks(rows):
+        result = await session.execute(
+            insert(Member).returning(Member.id, Member.account_id),
+            [
+                {"account_id": account_ids[row.email], "version": 1, **_profile_values(row)}
+                for row in chunk
+            ],
+        )
+        member_ids.update({account_id: member_id for member_id, account_id in result})
+    by_email = {email: member_ids[account_id] for email, account_id in account_ids.items()}
+    needs = [
+        {"member_id": by_email[row.email], "text": text, "status": "open"}
+        for row in rows
+        for text in row.needs
+    ]
+    offers = [
+        {"member_id": by_email[row.email], "text": text, "position": position}
+        for row in rows
+        for position, text in enumerate(row.offers)
+    ]
+    for model, values in ((Need, needs), (Offer, offers)):
+        for chunk in _chunks(values):
+            await session.execute(insert(model), chunk)
+    return len(rows)
+
+
+def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
+    return [items[i : i + _INSERT_CHUNK] for i in range(0, len(items), _INSERT_CHUNK)]
+
+
 async def import_members(
     session: AsyncSession, rows: Sequence[Any], *, partial: bool = False
 ) -> ImportReport:
@@ -77,11 +128,12 @@ async def import_members(
     accepted = [row for index, row in valid if index not in refused]
     existing = await _existing(session, [row.email for row in accepted])
     report = ImportReport(errors=errors)
+    report.created = await _bulk_create(
+        [row for row in accepted if row.email not in existing], session
+    )
     for row in accepted:
         member = existing.get(row.email)
         if member is None:
-            session.add(new_member(row))
-            report.created += 1
             continue
         fields = {name: getattr(row, name) for name in row.__struct_fields__}
         role = fields.pop("role")
