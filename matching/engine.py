@@ -1,0 +1,465 @@
+"""The engine facade the web service calls: build, update one member, and the four queries.
+
+Rows live in two `features.RowStore` (needs side, offers side): the matrix from the last `build`
+plus the rows of members upserted since (encoded with the fitted vocabulary, no refit). Queries
+stack the rows of the relevant subset (coaches' offers, members' needs...) once per version and
+compute similarities in one place, `features.similarities`, so a faster index can replace it.
+Rows are stored as float32: half the memory and about twice as fast products; scores carry
+float32 precision (~1e-7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching import reasons as R
+from matching.errors import NotFittedError, UnknownMemberError
+from matching.features import (
+    OfferRow,
+    RowStore,
+    Stack,
+    TextEncoder,
+    need_rows,
+    offer_rows,
+    scatter,
+    similarities,
+)
+from matching.profiles import Match, MemberProfile
+from matching.scoring import MatchConfig, aggregate_needs, group_max, peer_score, rank_mentors
+
+__all__ = ["MatchConfig", "MatchEngine"]
+
+
+class MatchEngine:
+    """In-memory matching over member profiles: mentors, peers, coach suggestions, cohorts."""
+
+    def __init__(self, config: MatchConfig | None = None) -> None:
+        self._config = config or MatchConfig()
+        self._encoder: TextEncoder | None = None
+        self._profiles: dict[int, MemberProfile] = {}
+        self._need_meta: dict[int, tuple[list[int], list[str]]] = {}
+        self._offer_meta: dict[int, list[OfferRow]] = {}
+        self._needs: RowStore | None = None
+        self._offers: RowStore | None = None
+        self._version = 0
+        self._changes = 0
+        self._stacks: dict[str, Stack] = {}
+        self._peer_ids: np.ndarray | None = None
+        self._codes: dict[str, int] = {}
+        self._codes_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ----------------------------------------------------------------- building and updating
+    def build(self, profiles: Iterable[MemberProfile]) -> MatchEngine:
+        """Fit the text encoder on every need and offer, then encode and index all members."""
+        cfg = self._config
+        by_id = {p.id: p for p in profiles}
+        self._profiles, self._need_meta, self._offer_meta = {}, {}, {}
+        need_texts, need_owner, offer_texts, offer_owner, offer_w = [], [], [], [], []
+        for mid, p in by_id.items():
+            self._profiles[mid] = p
+            ids, texts = need_rows(p)
+            rows = offer_rows(p)
+            self._need_meta[mid], self._offer_meta[mid] = (ids, texts), rows
+            need_texts += texts
+            need_owner += [mid] * len(texts)
+            offer_texts += [r.text for r in rows]
+            offer_owner += [mid] * len(rows)
+            offer_w += [self._row_weight(r) for r in rows]
+        corpus = need_texts + offer_texts or ["passerelle"]
+        self._encoder = TextEncoder(
+            word_weight=cfg.word_weight,
+            char_weight=cfg.char_weight,
+            thesaurus_weight=cfg.thesaurus_weight,
+            lsa_weight=cfg.lsa_weight,
+            lsa_components=cfg.lsa_components,
+        ).fit(corpus)
+        encoded = self._encoder.transform(need_texts + offer_texts).astype(np.float32)
+        n = len(need_texts)
+        self._needs = RowStore(
+            encoded[:n], np.asarray(need_owner, dtype=np.int64), np.ones(n, dtype=np.float64)
+        )
+        self._offers = RowStore(
+            encoded[n:], np.asarray(offer_owner, dtype=np.int64), np.asarray(offer_w, dtype=float)
+        )
+        self._changes = 0
+        self._touch()
+        return self
+
+    def upsert(self, profile: MemberProfile) -> None:
+        """Add or replace one member, encoded with the fitted vocabulary (no refit)."""
+        encoder, needs, offers = self._fitted()
+        ids, texts = need_rows(profile)
+        rows = offer_rows(profile)
+        encoded = encoder.transform(texts + [r.text for r in rows]).astype(np.float32)
+        needs.put(profile.id, encoded[: len(texts)], np.ones(len(texts)))
+        weights = np.asarray([self._row_weight(r) for r in rows], dtype=float)
+        offers.put(profile.id, encoded[len(texts) :], weights)
+        self._profiles[profile.id] = profile
+        self._need_meta[profile.id], self._offer_meta[profile.id] = (ids, texts), rows
+        self._changes += 1
+        self._touch()
+
+    def remove(self, member_id: int) -> None:
+        """Forget a member (erasure, consent withdrawn); unknown ids raise UnknownMemberError."""
+        _, needs, offers = self._fitted()
+        self.profile(member_id)
+        needs.drop(member_id)
+        offers.drop(member_id)
+        del self._profiles[member_id], self._need_meta[member_id], self._offer_meta[member_id]
+        self._changes += 1
+        self._touch()
+
+    @property
+    def version(self) -> int:
+        """Increases on every build, upsert and remove."""
+        return self._version
+
+    @property
+    def changes_since_fit(self) -> int:
+        """Upserts and removals since the last build (the service refits when this grows)."""
+        return self._changes
+
+    @property
+    def config(self) -> MatchConfig:
+        """The configuration this engine was created with."""
+        return self._config
+
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._profiles
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def profile(self, member_id: int) -> MemberProfile:
+        """The indexed profile of a member; UnknownMemberError if absent."""
+        try:
+            return self._profiles[member_id]
+        except KeyError:
+            raise UnknownMemberError(member_id) from None
+
+    # ----------------------------------------------------------------------------- queries
+    def mentors_for(
+        self,
+        member_id: int,
+        limit: int = 10,
+        exclude: Collection[int] = (),
+        exclude_organization: bool = False,
+    ) -> list[Match]:
+        """Coaches and trainers ranked for the member's open needs, with reasons."""
+        me = self._query_member(member_id)
+        need_ids, need_texts = self._need_meta[member_id]
+        stack = self._stack("coach_offers")
+        if not need_ids or stack.empty:
+            return []
+        queries, _ = self._needs_store().rows(member_id)
+        sims = similarities(stack, queries)
+        relevance = aggregate_needs(group_max(sims, stack.starts), self._config.need_max_weight)
+        keep = self._allowed(stack.members, me, exclude, exclude_organization)
+        keep &= relevance >= self._config.min_score
+        positions = np.flatnonzero(keep)
+        same_region, cross_silo = self._structure("coach_offers", me)
+        ranking = rank_mentors(
+            relevance[positions],
+            same_region[positions],
+            cross_silo[positions],
+            me.network_level,
+            stack.members[positions],
+            self._config,
+        )
+        out = []
+        for k in ranking.order[:limit]:
+            pos = positions[k]
+            coach = self._profiles[int(stack.members[pos])]
+            block = self._group_block(sims, stack, pos)
+            reasons, matched = self._pair_reasons(block, need_ids, need_texts, coach.id)
+            if ranking.region_applied[k]:
+                reasons.append(R.region_reason(coach.region or ""))
+            if ranking.silo_applied[k]:
+                reasons.append(R.silo_reason(coach.organization_type))
+            if ranking.widened and ranking.helps[k]:
+                reasons.append(R.WIDENED)
+            out.append(Match(coach.id, float(ranking.scores[k]), tuple(reasons), matched))
+        return out
+
+    def peers_for(
+        self,
+        member_id: int,
+        limit: int = 10,
+        exclude: Collection[int] = (),
+        exclude_organization: bool = False,
+    ) -> list[Match]:
+        """Members (not coaches) ranked by reciprocal help or a shared need (symmetric score)."""
+        me = self._query_member(member_id)
+        cands = self._peer_candidates()
+        cands = cands[self._allowed(cands, me, exclude, exclude_organization)]
+        if cands.size == 0:
+            return []
+        scores, blocks = self._peer_scores(member_id, cands)
+        order = np.lexsort((cands, -scores))
+        out = []
+        for k in order:
+            if scores[k] < self._config.min_score or len(out) >= limit:
+                break
+            other = int(cands[k])
+            reasons, matched = self._peer_reasons(member_id, other, blocks)
+            out.append(Match(other, float(scores[k]), tuple(reasons), matched))
+        return out
+
+    def suggestions_for_coach(
+        self, coach_id: int, limit: int = 10, exclude: Collection[int] = ()
+    ) -> list[Match]:
+        """Members with open needs this coach can really help, best placed first."""
+        coach = self._query_member(coach_id)
+        stack = self._stack("member_needs")
+        offers, weights = self._offers_store().rows(coach_id)
+        if stack.empty or offers.shape[0] == 0:
+            return []
+        per_need = (offers @ stack.matrix_t).toarray() * weights[:, None]
+        best = np.maximum(per_need.max(axis=0), 0.0)
+        sizes = np.diff(np.r_[stack.starts, best.size])
+        w = self._config.need_max_weight
+        relevance = w * np.maximum.reduceat(best, stack.starts) + (1 - w) * (
+            np.add.reduceat(best, stack.starts) / sizes
+        )
+        keep = self._allowed(stack.members, coach, exclude, False)
+        keep &= relevance >= self._config.help_threshold
+        out = []
+        for pos in np.flatnonzero(keep)[np.argsort(-relevance[keep], kind="stable")][:limit]:
+            member = self._profiles[int(stack.members[pos])]
+            block = per_need[:, stack.starts[pos] : stack.starts[pos] + sizes[pos]].T
+            need_ids, need_texts = self._need_meta[member.id]
+            rows = self._offer_meta[coach_id]
+            pairs = R.best_pairs(block, self._config.min_score, self._config.reasons_per_match)
+            reasons = [R.need_for_coach_reason(need_texts[i], rows[j]) for i, j, _ in pairs]
+            matched = tuple(need_ids[i] for i, _, _ in pairs)
+            out.append(Match(member.id, float(min(relevance[pos], 1.0)), tuple(reasons), matched))
+        return out
+
+    def cohort_scores(self, member_ids: Sequence[int], coach_ids: Sequence[int]) -> sp.csr_matrix:
+        """(members x coaches) mentor scores in [0, 1]; 0 where the coach cannot really help."""
+        _, needs, offers = self._fitted()
+        members = [self.profile(i) for i in member_ids]
+        coaches = [self.profile(i) for i in coach_ids]
+        out = np.zeros((len(members), len(coaches)))
+        ids = np.asarray([c.id for c in coaches], dtype=np.int64)
+        stack = offers.stack(ids) if len(coaches) else None
+        if stack is None or stack.empty:
+            return sp.csr_matrix(out)
+        col_of = {int(c): k for k, c in enumerate(ids)}
+        cols = np.asarray([col_of[int(m)] for m in stack.members])
+        for i, me in enumerate(members):
+            queries, _ = needs.rows(me.id)
+            if queries.shape[0] == 0:
+                continue
+            rel = aggregate_needs(
+                group_max(similarities(stack, queries), stack.starts),
+                self._config.need_max_weight,
+            )
+            group_coaches = [self._profiles[int(c)] for c in stack.members]
+            ranking = rank_mentors(
+                rel,
+                np.array([bool(me.region) and c.region == me.region for c in group_coaches]),
+                np.array([c.organization_type != me.organization_type for c in group_coaches]),
+                me.network_level,
+                stack.members,
+                self._config,
+            )
+            ok = ranking.helps & (stack.members != me.id)
+            out[i, cols[ok]] = ranking.scores[ok]
+        return sp.csr_matrix(out)
+
+    def peer_score(self, a_id: int, b_id: int) -> float:
+        """The symmetric peer score of two indexed members (what `peers_for` ranks by)."""
+        self._query_member(a_id)
+        self._query_member(b_id)
+        return self._pair_peer_score(a_id, b_id)
+
+    # ----------------------------------------------------------------------------- helpers
+    def _row_weight(self, row: OfferRow) -> float:
+        return 1.0 if row.kind == "offer" else self._config.profile_row_weight
+
+    def _touch(self) -> None:
+        self._version += 1
+        self._stacks.clear()
+        self._codes_cache.clear()
+        self._peer_ids = None
+
+    def _fitted(self) -> tuple[TextEncoder, RowStore, RowStore]:
+        if self._encoder is None or self._needs is None or self._offers is None:
+            raise NotFittedError("call MatchEngine.build() first")
+        return self._encoder, self._needs, self._offers
+
+    def _needs_store(self) -> RowStore:
+        return self._fitted()[1]
+
+    def _offers_store(self) -> RowStore:
+        return self._fitted()[2]
+
+    def _query_member(self, member_id: int) -> MemberProfile:
+        self._fitted()
+        return self.profile(member_id)
+
+    def _structure(self, name: str, me: MemberProfile) -> tuple[np.ndarray, np.ndarray]:
+        """(same region as me, other organisation type than me) over a stack's members."""
+        key = f"{name}:structure"
+        if key not in self._codes_cache:
+            members = [self._profiles[int(i)] for i in self._stack(name).members]
+            regions = np.asarray([self._code(p.region) for p in members], dtype=np.int64)
+            types = np.asarray([self._code(p.organization_type) for p in members], dtype=np.int64)
+            self._codes_cache[key] = (regions, types)
+        regions, types = self._codes_cache[key]
+        same_region = regions == (self._code(me.region) if me.region else -2)
+        return same_region, types != self._code(me.organization_type)
+
+    def _code(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        return self._codes.setdefault(value, len(self._codes))
+
+    def _stack(self, name: str) -> Stack:
+        if name not in self._stacks:
+            avail = [p for p in self._profiles.values() if p.available]
+            coach = name == "coach_offers"
+            ids = [p.id for p in avail if p.is_coach == coach]
+            store = self._needs_store() if name == "member_needs" else self._offers_store()
+            self._stacks[name] = store.stack(np.asarray(ids, dtype=np.int64))
+        return self._stacks[name]
+
+    def _peer_candidates(self) -> np.ndarray:
+        if self._peer_ids is None:
+            ids = [p.id for p in self._profiles.values() if p.available and not p.is_coach]
+            self._peer_ids = np.asarray(sorted(ids), dtype=np.int64)
+        return self._peer_ids
+
+    def _allowed(
+        self,
+        candidates: np.ndarray,
+        me: MemberProfile,
+        exclude: Collection[int],
+        exclude_organization: bool,
+    ) -> np.ndarray:
+        """Candidates not excluded, not `me`, available, and (optionally) not of my organisation.
+
+        Stacks only hold available members; availability is checked again for plain id lists.
+        """
+        banned = np.fromiter({*exclude, me.id}, dtype=np.int64)
+        keep = ~np.isin(candidates, banned)
+        if exclude_organization and me.organization:
+            profiles = self._profiles
+            same = [profiles[c].organization == me.organization for c in candidates.tolist()]
+            keep &= ~np.asarray(same, dtype=bool)
+        return keep
+
+    def _group_block(self, sims: np.ndarray, stack: Stack, pos: int) -> np.ndarray:
+        start = stack.starts[pos]
+        stop = stack.starts[pos + 1] if pos + 1 < stack.starts.size else sims.shape[1]
+        return sims[:, start:stop]
+
+    def _pair_reasons(
+        self, block: np.ndarray, need_ids: list[int], need_texts: list[str], other_id: int
+    ) -> tuple[list[str], tuple[int, ...]]:
+        rows = self._offer_meta[other_id]
+        pairs = R.best_pairs(block, self._config.min_score, self._config.reasons_per_match)
+        reasons = [R.offer_reason(rows[j], need_texts[i]) for i, j, _ in pairs]
+        return reasons, tuple(need_ids[i] for i, _, _ in pairs)
+
+    def _pair_sims(self, q_store: RowStore, q_id: int, r_store: RowStore, r_id: int) -> np.ndarray:
+        queries, _ = q_store.rows(q_id)
+        rows, weights = r_store.rows(r_id)
+        if queries.shape[0] == 0 or rows.shape[0] == 0:
+            return np.zeros((queries.shape[0], rows.shape[0]))
+        return (queries @ rows.T).toarray() * weights
+
+    def _peer_parts(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        needs, offers = self._needs_store(), self._offers_store()
+        b_helps_a = self._pair_sims(needs, a, offers, b)  # A needs x B offers
+        a_helps_b = self._pair_sims(needs, b, offers, a)  # B needs x A offers
+        shared = self._pair_sims(needs, a, needs, b)  # A needs x B needs
+        return b_helps_a, a_helps_b, shared
+
+    def _pair_peer_score(self, a: int, b: int) -> float:
+        w = self._config.need_max_weight
+        b_helps_a, a_helps_b, shared = self._peer_parts(a, b)
+        d_ba = aggregate_needs(np.maximum(b_helps_a, 0).max(axis=1, initial=0)[:, None], w)
+        d_ab = aggregate_needs(np.maximum(a_helps_b, 0).max(axis=1, initial=0)[:, None], w)
+        return float(peer_score(d_ab, d_ba, np.asarray([shared.max(initial=0.0)]))[0])
+
+    def _peer_scores(
+        self, a: int, candidates: np.ndarray
+    ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, Stack]]]:
+        """Vectorised peer scores of `a` against sorted candidate ids (same formula as pairs).
+
+        Also returns the similarity blocks computed on the way, so reasons reuse them.
+        """
+        w = self._config.need_max_weight
+        a_needs, _ = self._needs_store().rows(a)
+        a_offers, a_weights = self._offers_store().rows(a)
+        need_stack, offer_stack = self._stack("member_needs"), self._stack("member_offers")
+        d_ba = np.zeros(candidates.size)
+        d_ab = np.zeros(candidates.size)
+        shared = np.zeros(candidates.size)
+        blocks: dict[str, tuple[np.ndarray, Stack]] = {}
+        if a_needs.shape[0] and not offer_stack.empty:
+            sims = similarities(offer_stack, a_needs)
+            blocks["b_helps_a"] = (sims, offer_stack)
+            best = group_max(sims, offer_stack.starts)
+            scatter(d_ba, candidates, offer_stack.members, aggregate_needs(best, w))
+        if not need_stack.empty:
+            sizes = np.diff(np.r_[need_stack.starts, need_stack.weights.size])
+            if a_offers.shape[0]:
+                per_need = (a_offers @ need_stack.matrix_t).toarray() * a_weights[:, None]
+                blocks["a_helps_b"] = (per_need, need_stack)
+                best = np.maximum(per_need.max(axis=0), 0.0)
+                rel = w * np.maximum.reduceat(best, need_stack.starts) + (1 - w) * (
+                    np.add.reduceat(best, need_stack.starts) / sizes
+                )
+                scatter(d_ab, candidates, need_stack.members, rel)
+            if a_needs.shape[0]:
+                sims = similarities(need_stack, a_needs)
+                blocks["shared"] = (sims, need_stack)
+                best = group_max(sims.max(axis=0, keepdims=True), need_stack.starts)[0]
+                scatter(shared, candidates, need_stack.members, best)
+        return peer_score(d_ab, d_ba, shared), blocks
+
+    def _blocks_for(
+        self, a: int, b: int, blocks: dict[str, tuple[np.ndarray, Stack]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slice (A needs x B offers, B needs x A offers, A needs x B needs) out of `blocks`."""
+        n_a_needs = len(self._need_meta[a][0])
+        n_a_offers = len(self._offer_meta[a])
+
+        def cut(name: str, rows: int) -> np.ndarray:
+            if name not in blocks:
+                return np.zeros((rows, 0))
+            sims, stack = blocks[name]
+            pos = np.flatnonzero(stack.members == b)
+            if pos.size == 0:
+                return np.zeros((rows, 0))
+            return self._group_block(sims, stack, int(pos[0]))
+
+        return cut("b_helps_a", n_a_needs), cut("a_helps_b", n_a_offers).T, cut("shared", n_a_needs)
+
+    def _peer_reasons(
+        self, a: int, b: int, blocks: dict[str, tuple[np.ndarray, Stack]]
+    ) -> tuple[list[str], tuple[int, ...]]:
+        cfg = self._config
+        b_helps_a, a_helps_b, shared = self._blocks_for(a, b, blocks)
+        a_ids, a_texts = self._need_meta[a]
+        _, b_texts = self._need_meta[b]
+        w = cfg.need_max_weight
+        recip = 0.5 * (
+            aggregate_needs(np.maximum(b_helps_a, 0).max(axis=1, initial=0)[:, None], w)[0]
+            + aggregate_needs(np.maximum(a_helps_b, 0).max(axis=1, initial=0)[:, None], w)[0]
+        )
+        if shared.size and shared.max() >= recip:
+            pairs = R.best_pairs(shared, cfg.min_score, 1)
+            return [R.shared_need_reason(b_texts[j]) for _, j, _ in pairs], tuple(
+                a_ids[i] for i, _, _ in pairs
+            )
+        reasons, matched = self._pair_reasons(b_helps_a, a_ids, a_texts, b)
+        for i, j, _ in R.best_pairs(a_helps_b, cfg.min_score, 1):
+            reasons.append(R.help_reason(self._offer_meta[a][j], b_texts[i]))
+        return reasons, matched
