@@ -24,7 +24,7 @@ from matching.features import (
     TextEncoder,
     need_rows,
     offer_rows,
-    scatter,
+    products,
     similarities,
 )
 from matching.profiles import Match, MemberProfile
@@ -50,6 +50,8 @@ class MatchEngine:
         self._peer_ids: np.ndarray | None = None
         self._codes: dict[str, int] = {}
         self._codes_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._org_cache: dict[str, np.ndarray] = {}
+        self._slots_cache: dict[str, tuple[tuple[np.ndarray, np.ndarray], np.ndarray]] = {}
 
     # ----------------------------------------------------------------- building and updating
     def build(self, profiles: Iterable[MemberProfile]) -> MatchEngine:
@@ -156,8 +158,9 @@ class MatchEngine:
             return []
         queries, _ = self._needs_store().rows(member_id)
         sims = similarities(stack, queries)
-        relevance = aggregate_needs(group_max(sims, stack.starts), self._config.need_max_weight)
-        keep = self._allowed(stack.members, me, exclude, exclude_organization)
+        best = group_max(sims, stack.starts, stack.groups)
+        relevance = aggregate_needs(best, self._config.need_max_weight)
+        keep = self._allowed(stack.members, me, exclude, exclude_organization, "coach_offers")
         keep &= relevance >= self._config.min_score
         positions = np.flatnonzero(keep)
         same_region, cross_silo = self._structure("coach_offers", me)
@@ -168,9 +171,10 @@ class MatchEngine:
             me.network_level,
             stack.members[positions],
             self._config,
+            limit=limit if limit >= 0 else None,
         )
         out = []
-        for k in ranking.order[:limit]:
+        for k in ranking.order[:limit].tolist():
             pos = positions[k]
             coach = self._profiles[int(stack.members[pos])]
             block = self._group_block(sims, stack, pos)
@@ -193,15 +197,15 @@ class MatchEngine:
     ) -> list[Match]:
         """Members (not coaches) ranked by reciprocal help or a shared need (symmetric score)."""
         me = self._query_member(member_id)
-        cands = self._peer_candidates()
-        cands = cands[self._allowed(cands, me, exclude, exclude_organization)]
-        if cands.size == 0:
+        everyone = self._peer_candidates()
+        keep = self._allowed(everyone, me, exclude, exclude_organization, "peers")
+        if not keep.any():
             return []
-        scores, blocks = self._peer_scores(member_id, cands)
-        order = np.lexsort((cands, -scores))
+        all_scores, blocks = self._peer_scores(member_id)
+        cands, scores = everyone[keep], all_scores[keep]
         out = []
-        for k in order:
-            if scores[k] < self._config.min_score or len(out) >= limit:
+        for k in _best_first(scores, cands, self._config.min_score, limit).tolist():
+            if len(out) >= limit:
                 break
             other = int(cands[k])
             reasons, matched = self._peer_reasons(member_id, other, blocks)
@@ -217,7 +221,7 @@ class MatchEngine:
         offers, weights = self._offers_store().rows(coach_id)
         if stack.empty or offers.shape[0] == 0:
             return []
-        per_need = (offers @ stack.matrix_t).toarray() * weights[:, None]
+        per_need = products(stack.matrix_t, offers) * weights[:, None]
         best = np.maximum(per_need.max(axis=0), 0.0)
         sizes = np.diff(np.r_[stack.starts, best.size])
         w = self._config.need_max_weight
@@ -285,6 +289,8 @@ class MatchEngine:
         self._version += 1
         self._stacks.clear()
         self._codes_cache.clear()
+        self._org_cache.clear()
+        self._slots_cache.clear()
         self._peer_ids = None
 
     def _fitted(self) -> tuple[TextEncoder, RowStore, RowStore]:
@@ -340,18 +346,30 @@ class MatchEngine:
         me: MemberProfile,
         exclude: Collection[int],
         exclude_organization: bool,
+        cache_key: str | None = None,
     ) -> np.ndarray:
-        """Candidates not excluded, not `me`, available, and (optionally) not of my organisation.
+        """Candidates not excluded and not `me`; optionally not of my organisation.
 
-        Stacks only hold available members; availability is checked again for plain id lists.
+        `cache_key` names a fixed candidate array (a stack's members, the peer candidates) whose
+        organisation codes are then computed once per version.
         """
         banned = np.fromiter({*exclude, me.id}, dtype=np.int64)
         keep = ~np.isin(candidates, banned)
         if exclude_organization and me.organization:
-            profiles = self._profiles
-            same = [profiles[c].organization == me.organization for c in candidates.tolist()]
-            keep &= ~np.asarray(same, dtype=bool)
+            mine = self._code("org:" + me.organization)
+            keep &= self._organizations(candidates, cache_key) != mine
         return keep
+
+    def _organizations(self, candidates: np.ndarray, cache_key: str | None) -> np.ndarray:
+        """Organisation code of each candidate (cached per version under `cache_key`)."""
+        if cache_key is None or cache_key not in self._org_cache:
+            profiles = self._profiles
+            codes = [self._code("org:" + profiles[c].organization) for c in candidates.tolist()]
+            array = np.asarray(codes, dtype=np.int64)
+            if cache_key is None:
+                return array
+            self._org_cache[cache_key] = array
+        return self._org_cache[cache_key]
 
     def _group_block(self, sims: np.ndarray, stack: Stack, pos: int) -> np.ndarray:
         start = stack.starts[pos]
@@ -387,41 +405,59 @@ class MatchEngine:
         d_ab = aggregate_needs(np.maximum(a_helps_b, 0).max(axis=1, initial=0)[:, None], w)
         return float(peer_score(d_ab, d_ba, np.asarray([shared.max(initial=0.0)]))[0])
 
-    def _peer_scores(
-        self, a: int, candidates: np.ndarray
-    ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, Stack]]]:
-        """Vectorised peer scores of `a` against sorted candidate ids (same formula as pairs).
+    def _peer_slots(self, name: str) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Where the groups of stack `name` sit among the peer candidates, once per version.
+
+        Returns ((candidate positions, their groups), group of each candidate or -1).
+        """
+        key = f"{name}:slots"
+        if key not in self._slots_cache:
+            everyone, members = self._peer_candidates(), self._stack(name).members
+            pos = np.clip(np.searchsorted(everyone, members), 0, max(everyone.size - 1, 0))
+            hit = everyone[pos] == members if everyone.size else np.zeros(members.size, bool)
+            slots = np.where(hit, pos, -1)
+            group_at = np.full(everyone.size, -1, dtype=np.int64)
+            group_at[slots[hit]] = np.flatnonzero(hit)
+            self._slots_cache[key] = ((slots[hit], np.flatnonzero(hit)), group_at)
+        return self._slots_cache[key]
+
+    def _peer_scores(self, a: int) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, Stack]]]:
+        """Vectorised peer scores of `a` against every peer candidate (same formula as pairs).
 
         Also returns the similarity blocks computed on the way, so reasons reuse them.
         """
         w = self._config.need_max_weight
+        n = self._peer_candidates().size
         a_needs, _ = self._needs_store().rows(a)
         a_offers, a_weights = self._offers_store().rows(a)
         need_stack, offer_stack = self._stack("member_needs"), self._stack("member_offers")
-        d_ba = np.zeros(candidates.size)
-        d_ab = np.zeros(candidates.size)
-        shared = np.zeros(candidates.size)
+        d_ba = np.zeros(n)
+        d_ab = np.zeros(n)
+        shared = np.zeros(n)
         blocks: dict[str, tuple[np.ndarray, Stack]] = {}
         if a_needs.shape[0] and not offer_stack.empty:
             sims = similarities(offer_stack, a_needs)
             blocks["b_helps_a"] = (sims, offer_stack)
-            best = group_max(sims, offer_stack.starts)
-            scatter(d_ba, candidates, offer_stack.members, aggregate_needs(best, w))
+            best = group_max(sims, offer_stack.starts, offer_stack.groups)
+            _place(d_ba, self._peer_slots("member_offers")[0], aggregate_needs(best, w))
         if not need_stack.empty:
+            slots = self._peer_slots("member_needs")[0]
             sizes = np.diff(np.r_[need_stack.starts, need_stack.weights.size])
             if a_offers.shape[0]:
-                per_need = (a_offers @ need_stack.matrix_t).toarray() * a_weights[:, None]
+                per_need = products(need_stack.matrix_t, a_offers) * a_weights[:, None]
                 blocks["a_helps_b"] = (per_need, need_stack)
                 best = np.maximum(per_need.max(axis=0), 0.0)
-                rel = w * np.maximum.reduceat(best, need_stack.starts) + (1 - w) * (
-                    np.add.reduceat(best, need_stack.starts) / sizes
-                )
-                scatter(d_ab, candidates, need_stack.members, rel)
+                rel = w * group_max(best[np.newaxis, :], need_stack.starts, need_stack.groups)[0]
+                total = np.zeros(need_stack.starts.size)
+                np.add.at(total, need_stack.groups, best)  # in row order, as add.reduceat
+                rel = rel + (1 - w) * (total / sizes)
+                _place(d_ab, slots, rel)
             if a_needs.shape[0]:
                 sims = similarities(need_stack, a_needs)
                 blocks["shared"] = (sims, need_stack)
-                best = group_max(sims.max(axis=0, keepdims=True), need_stack.starts)[0]
-                scatter(shared, candidates, need_stack.members, best)
+                top = sims.max(axis=0, keepdims=True)
+                best = group_max(top, need_stack.starts, need_stack.groups)[0]
+                _place(shared, slots, best)
         return peer_score(d_ab, d_ba, shared), blocks
 
     def _blocks_for(
@@ -430,15 +466,19 @@ class MatchEngine:
         """Slice (A needs x B offers, B needs x A offers, A needs x B needs) out of `blocks`."""
         n_a_needs = len(self._need_meta[a][0])
         n_a_offers = len(self._offer_meta[a])
+        everyone = self._peer_candidates()
+        at = int(np.searchsorted(everyone, b))
 
         def cut(name: str, rows: int) -> np.ndarray:
             if name not in blocks:
                 return np.zeros((rows, 0))
             sims, stack = blocks[name]
-            pos = np.flatnonzero(stack.members == b)
-            if pos.size == 0:
+            stack_name = "member_offers" if name == "b_helps_a" else "member_needs"
+            group_at = self._peer_slots(stack_name)[1]
+            pos = int(group_at[at]) if at < everyone.size and everyone[at] == b else -1
+            if pos < 0:
                 return np.zeros((rows, 0))
-            return self._group_block(sims, stack, int(pos[0]))
+            return self._group_block(sims, stack, pos)
 
         return cut("b_helps_a", n_a_needs), cut("a_helps_b", n_a_offers).T, cut("shared", n_a_needs)
 
@@ -463,3 +503,28 @@ class MatchEngine:
         for i, j, _ in R.best_pairs(a_helps_b, cfg.min_score, 1):
             reasons.append(R.help_reason(self._offer_meta[a][j], b_texts[i]))
         return reasons, matched
+
+
+def _best_first(scores: np.ndarray, ids: np.ndarray, floor: float, limit: int) -> np.ndarray:
+    """Positions with score >= floor, by (score desc, id asc); only the first `limit` when >= 0.
+
+    Equal to filtering ``np.lexsort((ids, -scores))`` by the floor: (score, id) is a total order,
+    so the head of the full sort is the sorted head of the scores at or above the limit-th best.
+    """
+    eligible = np.flatnonzero(scores >= floor)
+    if 0 <= limit < eligible.size:
+        if limit == 0:
+            return eligible[:0]
+        values = scores[eligible]
+        kth = np.partition(values, values.size - limit)[values.size - limit]
+        eligible = eligible[values >= kth]
+    return eligible[np.lexsort((ids[eligible], -scores[eligible]))]
+
+
+def _place(out: np.ndarray, slots: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> None:
+    """out[positions] = values[groups] for the (positions, groups) pairs of `_peer_slots`."""
+    positions, groups = slots
+    if groups.size == values.size:  # every group is a candidate (the usual case)
+        out[positions] = values
+    else:
+        out[positions] = values[groups]

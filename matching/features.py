@@ -31,7 +31,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
 from matching.profiles import MemberProfile
-from matching.text import analyze, make_char_vectorizer, make_word_vectorizer
+from matching.text import analyze, distinct, fit_tfidf, make_char_vectorizer, make_word_vectorizer
 
 __all__ = [
     "OfferRow",
@@ -42,6 +42,7 @@ __all__ = [
     "load_thesaurus",
     "need_rows",
     "offer_rows",
+    "products",
     "scatter",
     "similarities",
 ]
@@ -155,14 +156,15 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             raise ValueError("block weights must be >= 0 with at least one > 0")
         if not texts:
             raise ValueError("cannot fit a TextEncoder on no text")
-        self.word_ = make_word_vectorizer().fit(texts)
-        self.char_ = make_char_vectorizer().fit(texts) if self.char_weight > 0 else None
+        self.word_ = fit_tfidf(make_word_vectorizer(), texts)
+        self.char_ = fit_tfidf(make_char_vectorizer(), texts) if self.char_weight > 0 else None
         self.thesaurus_ = (
             ThesaurusVectorizer(self.thesaurus).fit(texts) if self.thesaurus_weight > 0 else None
         )
         self.svd_ = None
         if self.lsa_weight > 0:
-            word = self.word_.transform(texts)
+            unique, inverse = distinct(texts)
+            word = self.word_.transform(unique)[inverse]
             k = max(1, min(self.lsa_components, word.shape[0] - 1, word.shape[1] - 1))
             self.svd_ = TruncatedSVD(n_components=k, random_state=self.random_state).fit(word)
         self.n_features_out_ = sum(b.shape[1] for b in self._blocks(texts[:1]))
@@ -187,7 +189,9 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         texts = list(X)
         if not texts:
             return sp.csr_matrix((0, self.n_features_out_), dtype=np.float64)
-        return l2_normalize(sp.hstack(self._blocks(texts), format="csr"))
+        unique, inverse = distinct(texts)  # rows are encoded independently: once per text
+        encoded = l2_normalize(sp.hstack(self._blocks(unique), format="csr"))
+        return encoded if len(unique) == len(texts) else encoded[inverse]
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +221,11 @@ def offer_rows(profile: MemberProfile) -> list[OfferRow]:
 class Stack:
     """Rows of a subset of members, grouped contiguously by member."""
 
-    matrix_t: sp.csr_matrix  # (n_features, n_rows): transposed once, reused by every query
+    matrix_t: sp.csr_matrix  # (n_features, n_rows): one postings list per term, built once
     weights: np.ndarray  # per-row weight (profile rows count less than offers)
     members: np.ndarray  # member id of each group
     starts: np.ndarray  # first row of each group
+    groups: np.ndarray  # group (position in `members`) of each row
 
     @property
     def empty(self) -> bool:
@@ -228,9 +233,34 @@ class Stack:
         return self.members.size == 0
 
 
+def products(matrix_t: sp.csr_matrix, queries: sp.csr_matrix) -> np.ndarray:
+    """Dense ``queries @ matrix_t`` (n_queries, n_rows), reading only the query terms' postings.
+
+    The postings of the terms present in `queries` are copied out of `matrix_t` and summed into a
+    dense accumulator (scipy's CSC mat-vec), instead of a sparse x sparse product followed by
+    `toarray()`: about twice as fast, with no sparse output to size and fill. Each cosine is
+    summed in the same order (ascending term) and dtype as ``(queries @ matrix_t).toarray()``,
+    so the result is bitwise identical for canonical (sorted-index) query rows.
+    """
+    n_queries, n_rows = queries.shape[0], matrix_t.shape[1]
+    queries = sp.csr_matrix(queries)
+    if n_queries == 0 or n_rows == 0 or queries.nnz == 0:
+        dtype = np.result_type(queries.dtype, matrix_t.dtype)
+        return np.zeros((n_queries, n_rows), dtype=dtype)
+    if not queries.has_canonical_format:  # unsorted or duplicate terms: keep scipy's order
+        return (queries @ matrix_t).toarray()
+    if n_queries == 1:
+        postings = matrix_t[queries.indices]  # (n_terms, n_rows)
+        return (postings.T @ queries.data)[np.newaxis, :]
+    terms = np.unique(queries.indices)
+    postings = matrix_t[terms]
+    weights = queries[:, terms].toarray()  # (n_queries, n_terms)
+    return np.ascontiguousarray((postings.T @ weights.T).T)
+
+
 def similarities(stack: Stack, queries: sp.csr_matrix) -> np.ndarray:
     """Cosine of each query row with each stacked row: (n_queries, n_rows), weighted."""
-    return (queries @ stack.matrix_t).toarray() * stack.weights
+    return products(stack.matrix_t, queries) * stack.weights
 
 
 class RowStore:
@@ -277,7 +307,8 @@ class RowStore:
         matrix = sp.vstack(parts, format="csr")
         own = np.concatenate(owners)
         starts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]]) if own.size else own
-        return Stack(matrix.T.tocsr(), np.concatenate(weights), own[starts], starts)
+        groups = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, own.size]))
+        return Stack(matrix.T.tocsr(), np.concatenate(weights), own[starts], starts, groups)
 
 
 def scatter(out: np.ndarray, sorted_ids: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:

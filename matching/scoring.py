@@ -68,11 +68,22 @@ class MatchConfig:
             raise InvalidInputError("bonuses and weights must be >= 0")
 
 
-def group_max(sims: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Max over contiguous column groups: (n_queries, n_rows) -> (n_queries, n_groups), >= 0."""
+def group_max(sims: np.ndarray, starts: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Max over contiguous column groups: (n_queries, n_rows) -> (n_queries, n_groups), >= 0.
+
+    `groups` (the group of each column, as `features.Stack.groups`) is derived from `starts` when
+    not given. A max is exact in any order, so the unbuffered ``np.maximum.at`` into zeros gives
+    the same values as ``max(reduceat, 0)`` about five times faster on many small groups.
+    """
     if sims.shape[1] == 0:
         return np.zeros((sims.shape[0], 0))
-    return np.maximum(np.maximum.reduceat(sims, starts, axis=1), 0.0)
+    if groups is None:
+        groups = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, sims.shape[1]]))
+    dtype = sims.dtype if np.issubdtype(sims.dtype, np.floating) else np.float64
+    out = np.zeros((sims.shape[0], starts.size), dtype=dtype)
+    for row, values in zip(out, sims, strict=True):
+        np.maximum.at(row, groups, values)
+    return out
 
 
 def aggregate_needs(best: np.ndarray, need_max_weight: float) -> np.ndarray:
@@ -106,12 +117,14 @@ def rank_mentors(
     network_level: str,
     ids: np.ndarray,
     config: MatchConfig,
+    limit: int | None = None,
 ) -> MentorRanking:
     """Order candidate coaches by the rules of this module's docstring.
 
     `relevance`, `same_region`, `cross_silo` and `ids` are aligned arrays over the candidates
     already allowed (exclusions applied). `widened` is True when the member has a regional scope
-    (``local``/``regional``) but no coach of their region can help.
+    (``local``/``regional``) but no coach of their region can help. With `limit`, `order` holds
+    only the first `limit` positions of the full order (the other arrays stay complete).
     """
     helps = relevance >= config.help_threshold
     regional_scope = network_level in ("local", "regional")
@@ -122,6 +135,32 @@ def rank_mentors(
         scores = scores + config.region_bonus * region_applied
     scores = np.clip(scores, 0.0, 1.0)
     second = region_applied if network_level == "local" else np.zeros_like(helps)
-    order = np.lexsort((ids, -scores, -second.astype(int), -helps.astype(int)))
+    tier = 2 * helps.astype(np.int64) + second
+    order = _top_order(tier, scores, ids, limit)
     widened = bool(regional_scope and helps.any() and not region_applied.any())
     return MentorRanking(order, scores, helps, region_applied, silo_applied, widened)
+
+
+def _top_order(
+    tier: np.ndarray, scores: np.ndarray, ids: np.ndarray, limit: int | None
+) -> np.ndarray:
+    """Positions sorted by (tier desc, score desc, id asc); only the first `limit` when given.
+
+    The key is a total order (ids are unique), so sorting a superset of the first `limit`
+    positions and cutting gives the head of the full sort: keep every tier above the one where
+    the count reaches `limit`, and in that tier the scores at or above its needed-th best.
+    """
+    if limit is not None and limit < tier.size:
+        if limit <= 0:
+            return np.zeros(0, dtype=np.intp)
+        counts = np.bincount(tier, minlength=4)[::-1]  # tiers 3, 2, 1, 0
+        above = np.cumsum(counts) - counts
+        cut = int(np.flatnonzero(np.cumsum(counts) >= limit)[0])
+        level, needed = 3 - cut, limit - int(above[cut])
+        in_level = tier == level
+        level_scores = scores[in_level]
+        floor = np.partition(level_scores, level_scores.size - needed)[level_scores.size - needed]
+        chosen = np.flatnonzero((tier > level) | (in_level & (scores >= floor)))
+        head = np.lexsort((ids[chosen], -scores[chosen], -tier[chosen]))
+        return chosen[head[:limit]]
+    return np.lexsort((ids, -scores, -tier))

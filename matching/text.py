@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import snowballstemmer
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 __all__ = [
     "ABBREVIATIONS",
@@ -28,6 +28,8 @@ __all__ = [
     "FrenchNormalizer",
     "analyze",
     "content_text",
+    "distinct",
+    "fit_tfidf",
     "fold_accents",
     "make_char_vectorizer",
     "make_word_vectorizer",
@@ -52,11 +54,37 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _STEMMER = snowballstemmer.stemmer("french")
 
 
+_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
+
+
+def _fold_char(ch: str) -> str:
+    """The folded form of one character: ligatures split, NFKD without combining marks."""
+    decomposed = unicodedata.normalize("NFKD", _LIGATURES.get(ch, ch))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class _FoldTable(dict[int, str]):
+    """`str.translate` table filled on first sight of each non-ASCII code point."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = self[code_point] = _fold_char(chr(code_point))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold_accents(text: str) -> str:
-    """Remove diacritics ("Île-de-France" -> "Ile-de-France"; "œ" -> "oe")."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Remove diacritics ("Île-de-France" -> "Ile-de-France"; "œ" -> "oe").
+
+    Same result as splitting the ligatures, applying NFKD and dropping combining marks, computed
+    one code point at a time through a cached `str.translate` table: NFKD decomposes each code
+    point on its own and only reorders combining marks, which are all dropped. ASCII text is
+    returned as is.
+    """
+    if text.isascii():
+        return text
+    return text.translate(_FOLD_TABLE)
 
 
 def _load_stop_words() -> frozenset[str]:
@@ -190,3 +218,48 @@ def make_char_vectorizer(**kw: Any) -> TfidfVectorizer:
     }
     params.update(kw)
     return TfidfVectorizer(**params)
+
+
+def distinct(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """(distinct texts in order of first appearance, index of each text among them)."""
+    position: dict[str, int] = {}
+    inverse = np.fromiter(
+        (position.setdefault(t, len(position)) for t in texts), dtype=np.intp, count=len(texts)
+    )
+    return list(position), inverse
+
+
+def fit_tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> TfidfVectorizer:
+    """``vectorizer.fit(texts)``, analysing each distinct text once (member texts repeat).
+
+    The vocabulary of a TF-IDF vectorizer that keeps every term (integer ``min_df <= 1``,
+    ``max_df=1.0``, no ``max_features``) does not depend on repetitions; only the document
+    frequencies do, and they are counted here with each distinct text's multiplicity and turned
+    into ``idf_`` with scikit-learn's own formula, so the fitted state is the same. Other
+    settings fall back to a plain fit.
+    """
+    unique, inverse = distinct(texts)
+    keeps_all = (
+        isinstance(vectorizer.min_df, int)
+        and vectorizer.min_df <= 1
+        and isinstance(vectorizer.max_df, float)
+        and vectorizer.max_df == 1.0
+        and vectorizer.max_features is None
+        and vectorizer.vocabulary is None
+    )
+    if not keeps_all or len(unique) == len(texts) or not vectorizer.use_idf:
+        return vectorizer.fit(texts)
+    vectorizer.fit(unique)
+    counts = CountVectorizer.transform(vectorizer, unique).tocsr()
+    multiplicity = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
+    per_entry = np.repeat(multiplicity, np.diff(counts.indptr))
+    df = np.bincount(counts.indices, weights=per_entry, minlength=counts.shape[1])
+    dtype = counts.dtype if counts.dtype in (np.float64, np.float32) else np.float64
+    df = df.astype(dtype, copy=False)  # as TfidfTransformer.fit (integers: exact)
+    df += float(vectorizer.smooth_idf)
+    idf = np.full_like(df, fill_value=len(texts) + int(vectorizer.smooth_idf), dtype=dtype)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    vectorizer.idf_ = idf
+    return vectorizer

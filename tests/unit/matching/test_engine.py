@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.engine import MatchEngine
+from matching.engine import MatchConfig, MatchEngine
 from matching.errors import NotFittedError, UnknownMemberError
+from matching.features import products
 from matching.profiles import MemberProfile, Need
 from tests.unit.matching.conftest import (
     DATA_OFFER,
@@ -189,3 +191,75 @@ def test_cohort_scores_are_bounded_and_zero_where_coach_cannot_help(
     assert scores[0, 0] > 0 and np.count_nonzero(scores[0]) == 1
     assert not scores[1].any()
     assert scores[0, 0] == pytest.approx(engine.mentors_for(1)[0].score)
+
+
+_REGIONS = ("Occitanie", "Bretagne", None)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),  # coach
+            st.lists(st.sampled_from(SENTENCES), max_size=2),  # needs
+            st.lists(st.sampled_from(SENTENCES), max_size=2),  # offers
+            st.sampled_from(_REGIONS),
+            st.sampled_from(("local", "regional", "national")),
+            st.sampled_from(("commune", "entreprise")),
+            st.sampled_from(("A", "B", "")),  # organisation
+        ),
+        min_size=2,
+        max_size=14,
+    ),
+    st.integers(min_value=0, max_value=6),
+    st.booleans(),
+)
+def test_a_short_list_is_the_head_of_the_long_one(
+    people: list, limit: int, exclude_organization: bool
+) -> None:
+    """The top-k cut (partition, then sort of the head) changes nothing but the length.
+
+    Duplicated texts make ties, broken by member id as in a full sort.
+    """
+    profiles = [
+        MemberProfile(
+            id=i,
+            display_name=f"M{i}",
+            role="coach" if coach else "member",
+            needs=tuple(Need(i * 10 + k, t) for k, t in enumerate(needs)),
+            offers=tuple(offers),
+            region=region,
+            network_level=level,
+            organization_type=kind,
+            organization=org,
+        )
+        for i, (coach, needs, offers, region, level, kind, org) in enumerate(people)
+    ]
+    for config in ({}, {"min_score": 0.0}):
+        engine = MatchEngine(MatchConfig(**config)).build(profiles)
+        for member in range(len(profiles)):
+            for query in (engine.mentors_for, engine.peers_for):
+                everyone = query(member, 1000, (), exclude_organization)
+                assert query(member, limit, (), exclude_organization) == everyone[:limit]
+                kept = query(member, limit, {1, 2}, exclude_organization)
+                rest = [m for m in everyone if m.member_id not in {1, 2}][:limit]
+                # (reasons may differ: excluding the only coach of my region widens the search)
+                assert [(m.member_id, m.score) for m in kept] == [
+                    (m.member_id, m.score) for m in rest
+                ]
+            if exclude_organization and profiles[member].organization:
+                same = {p.id for p in profiles if p.organization == profiles[member].organization}
+                found = engine.mentors_for(member, 1000, (), True)
+                assert not same & {m.member_id for m in found}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=2**31), st.integers(min_value=1, max_value=4))
+def test_similarity_product_is_bitwise_the_sparse_product(seed: int, n_queries: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = sp.random(200, 60, density=0.15, format="csr", dtype=np.float32, random_state=rng)
+    queries = sp.random(
+        n_queries, 60, density=0.3, format="csr", dtype=np.float32, random_state=rng
+    )
+    matrix_t = rows.T.tocsr()
+    assert np.array_equal(products(matrix_t, queries), (queries @ matrix_t).toarray())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
@@ -14,6 +17,9 @@ from matching.text import (
     STOP_WORDS,
     FrenchNormalizer,
     analyze,
+    distinct,
+    fit_tfidf,
+    fold_accents,
     make_char_vectorizer,
     make_word_vectorizer,
     normalize,
@@ -102,3 +108,66 @@ def test_analyze_never_returns_stop_words_or_empty_tokens(text: str) -> None:
     tokens = analyze(text)
     assert all(tokens)
     assert not set(tokens) & (STOP_WORDS - {"a"})
+
+
+def _fold_accents_by_definition(text: str) -> str:
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_FRENCH_LOOKING = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("aàâäbcçdeéèêëfghiîïjklmnoôöpqrstuùûüvwxyÿzœæ'’- .,;:!?0123456789")),
+        st.sampled_from(list("AÀÂÉÈÊËÎÏÔÙÛÜÇŒÆ")),
+        st.sampled_from(["\u0301", "\u0300", "\u0327", "\u0308", "\ufb01", "½", "²", "\u00a0"]),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FRENCH_LOOKING)
+def test_fold_accents_fast_path_equals_its_definition(text: str) -> None:
+    assert fold_accents(text) == _fold_accents_by_definition(text)
+
+
+def test_fold_accents_examples() -> None:
+    assert fold_accents("Île-de-France") == "Ile-de-France"
+    assert fold_accents("Œuvre, cœur et ex æquo") == "OEuvre, coeur et ex aequo"
+    assert fold_accents("e\u0301quipe") == "equipe"
+    assert fold_accents("plain ascii") == "plain ascii"
+
+
+_POOL = [
+    "animer des ateliers participatifs",
+    "mes agents décrochent depuis qu'on alterne présentiel et distanciel",
+    "management hybride, rituels d'équipe à distance",
+    "L'EPCI et le CCAS coopèrent",
+    "ouverture des données publiques",
+    "",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_POOL) | st.text(max_size=30), min_size=1, max_size=25))
+def test_fit_tfidf_on_distinct_texts_equals_a_plain_fit(texts: list[str]) -> None:
+    for make in (make_word_vectorizer, make_char_vectorizer):
+        try:
+            plain = make().fit(texts)
+        except ValueError:  # empty vocabulary: both ways must refuse
+            with pytest.raises(ValueError):
+                fit_tfidf(make(), texts)
+            continue
+        fast = fit_tfidf(make(), texts)
+        assert fast.vocabulary_ == plain.vocabulary_
+        assert np.array_equal(fast.idf_, plain.idf_)
+        a, b = fast.transform(texts), plain.transform(texts)
+        assert (a != b).nnz == 0
+
+
+def test_distinct_keeps_first_appearance_order() -> None:
+    unique, inverse = distinct(["b", "a", "b", "c", "a"])
+    assert unique == ["b", "a", "c"]
+    assert inverse.tolist() == [0, 1, 0, 2, 1]
