@@ -2,59 +2,131 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from service.accounts.controllers import AuthController
+from service.accounts.guards import authenticated_api
+from service.accounts.me import MeController
 from service.accounts.middleware import BearerTokenMiddleware
+from service.accounts.throttle import SignInThrottle
 from service.db.migrate import upgrade
 from service.db.session import make_alchemy_config, make_engine
-from service.dependencies import provide_principal, provide_settings
+from service.dependencies import (
+    provide_match_index,
+    provide_principal,
+    provide_settings,
+    provide_training_cache,
+)
 from service.errors import EXCEPTION_HANDLERS
 from service.health import health
 from service.imports.controllers import ImportController
+from service.matches.controllers import MatchController, MatchRequestController
+from service.matches.index import MatchingIndex
 from service.members.controllers import MemberController, NeedController
+from service.pages import PAGE_HANDLERS
+from service.questionnaire.controllers import (
+    ExpectationsController,
+    QuestionnaireController,
+    ResponsesImportController,
+)
+from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
+from service.training.cache import TrainingCache
+from service.training.controllers import (
+    CatalogueController,
+    DemandController,
+    ModuleImportController,
+    TrainingController,
+)
 
-ROUTE_HANDLERS = [AuthController, MemberController, NeedController, ImportController, health]
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+ROUTE_HANDLERS = [
+    AuthController,
+    MeController,
+    MemberController,
+    NeedController,
+    ImportController,
+    MatchController,
+    MatchRequestController,
+    QuestionnaireController,
+    ResponsesImportController,
+    ExpectationsController,
+    CatalogueController,
+    ModuleImportController,
+    TrainingController,
+    DemandController,
+    health,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for `settings` (default: read from the environment)."""
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    match_index = MatchingIndex(sessionmaker)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade(engine)
+        await match_index.build()
         try:
             yield
         finally:
+            await match_index.close()
             await engine.dispose()
 
+    csrf_secret = hashlib.sha256(f"csrf:{settings.secret_key}".encode()).hexdigest()
     return Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[
+            *ROUTE_HANDLERS,
+            *PAGE_HANDLERS,
+            create_static_files_router(path="/static", directories=[STATIC_DIR]),
+        ],
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        csrf_config=CSRFConfig(
+            secret=csrf_secret,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="strict",
+            exclude=["/api/", "/schema"],
+        ),
         plugins=[SQLAlchemyPlugin(config=make_alchemy_config(engine))],
-        middleware=[BearerTokenMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), BearerTokenMiddleware()],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "match_index": Provide(provide_match_index, sync_to_thread=False),
+            "training_cache": Provide(provide_training_cache, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        guards=[authenticated_api],
         lifespan=[lifespan],
         state=State(
             {
                 "settings": settings,
-                "sessionmaker": async_sessionmaker(engine, expire_on_commit=False),
+                "sessionmaker": sessionmaker,
+                "match_index": match_index,
+                "training_cache": TrainingCache(),
+                "sign_in_throttle": SignInThrottle(),
             }
         ),
         request_max_body_size=settings.max_body_bytes,

@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,7 +57,7 @@ def _load_demo(settings: Settings, force: bool) -> bool:
 
     result = _with_session(settings, lambda session: load_demo(session, force=force))
     if result.loaded:
-        print(f"Demo community loaded: {result.members} members.")
+        print(f"Demo community loaded: {result.members} members, {result.modules} modules.")
     else:
         print("The database already has members: demo not loaded (use --force to merge it).")
     return result.loaded
@@ -128,6 +129,53 @@ def cmd_demo_load(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_import_modules(args: argparse.Namespace, settings: Settings) -> int:
+    """Import training modules from a YAML or JSON file (all-or-nothing unless --partial)."""
+    import json
+
+    import yaml
+
+    from service.errors import InvalidInputError
+    from service.training.modules import import_modules
+
+    text = Path(args.file).read_text(encoding="utf-8")
+    data = json.loads(text) if args.file.endswith(".json") else yaml.safe_load(text)
+    rows = data.get("modules", data) if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        print("error: the file must hold a list of modules (or {modules: [...]})", file=sys.stderr)
+        return EXIT_USAGE
+    _upgrade(settings)
+    try:
+        report = _with_session(
+            settings, lambda session: import_modules(session, rows, partial=args.partial)
+        )
+    except InvalidInputError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        for item in exc.extra or []:
+            print(f"  module #{item['index']}: {item['field']}: {item['message']}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        f"Modules: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.errors)} refused."
+    )
+    for error in report.errors:
+        print(f"  module #{error.index}: {error.field}: {error.message}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply (or, with --dry-run, preview) the retention rule for inactive accounts."""
+    from service.accounts.retention import apply_retention
+
+    _upgrade(settings)
+    report = _with_session(
+        settings, lambda session: apply_retention(session, args.days, dry_run=args.dry_run)
+    )
+    verb = "would be erased" if args.dry_run else "erased"
+    print(f"{len(report.member_ids)} account(s) inactive for more than {args.days} days {verb}.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
@@ -164,6 +212,26 @@ def build_parser() -> argparse.ArgumentParser:
     load = demo.add_parser("load", help="load the demo community")
     load.add_argument("--force", action="store_true", help="merge even if members exist")
     load.set_defaults(handler=cmd_demo_load)
+
+    imports = commands.add_parser("import", help="bulk imports").add_subparsers(
+        dest="import_command", required=True
+    )
+    modules = imports.add_parser("modules", help="import training modules (YAML or JSON)")
+    modules.add_argument("file")
+    modules.add_argument("--partial", action="store_true", help="write the valid modules")
+    modules.set_defaults(handler=cmd_import_modules)
+
+    from service.questionnaire.cli import add_commands as add_questionnaire_commands
+
+    add_questionnaire_commands(imports)
+
+    privacy = commands.add_parser("privacy", help="personal data (RGPD)").add_subparsers(
+        dest="privacy_command", required=True
+    )
+    retention = privacy.add_parser("retention", help="erase accounts inactive for too long")
+    retention.add_argument("--days", type=int, default=3 * 365, help="default: 1095 (3 years)")
+    retention.add_argument("--dry-run", action="store_true", help="only count, erase nothing")
+    retention.set_defaults(handler=cmd_retention)
     return parser
 
 

@@ -11,12 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.guards import principal_of
 from service.accounts.principal import Principal
+from service.matches.index import MatchingIndex
 from service.settings import Settings
+from service.training.cache import TrainingCache
 
 
 def provide_settings(state: State) -> Settings:
     """The settings the app was created with."""
     return state.settings  # type: ignore[no-any-return]
+
+
+def provide_match_index(state: State) -> MatchingIndex:
+    """This worker's in-memory matching index."""
+    return state.match_index  # type: ignore[no-any-return]
+
+
+def provide_training_cache(state: State) -> TrainingCache:
+    """This worker's fitted catalogue models and last demand run."""
+    return state.training_cache  # type: ignore[no-any-return]
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
@@ -30,3 +42,7 @@ CurrentPrincipal: TypeAlias = NamedDependency[Principal]
 """The authenticated caller; asking for it makes the handler answer 401 to anonymous calls."""
 AppSettings: TypeAlias = NamedDependency[Settings]
 """The settings the app was created with."""
+MatchIndex: TypeAlias = NamedDependency[MatchingIndex]
+"""This worker's matching index (replays the change log before each query)."""
+TrainingCacheDep: TypeAlias = NamedDependency[TrainingCache]
+"""This worker's fitted recommender and demand clustering cache."""

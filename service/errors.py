@@ -29,7 +29,13 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 
 logger = logging.getLogger("passerelle")
 
@@ -92,6 +98,9 @@ def _body(status_code: int, detail: str, extra: Any = None) -> dict[str, Any]:
 def service_error_handler(_: Request[Any, Any, Any], exc: ServiceError) -> Response[Any]:
     """Map a `ServiceError` to its status code with `detail` and, for fields, `extra`."""
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return Response(
         _body(exc.status_code, exc.detail, exc.extra),
         status_code=exc.status_code,
@@ -106,6 +115,25 @@ def integrity_error_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> R
     return Response(
         _body(HTTP_409_CONFLICT, "The request conflicts with existing data."),
         status_code=HTTP_409_CONFLICT,
+        media_type=MediaType.JSON,
+    )
+
+
+def too_deep_handler(_: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A body nested too deeply to decode (hostile input): 400."""
+    return Response(
+        _body(400, "The request body is nested too deeply."),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
+def data_error_handler(_: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+    """A value the database refuses (a character or a number out of its range): 422."""
+    logger.info("data error: %s", type(exc.orig).__name__)
+    return Response(
+        _body(HTTP_422_UNPROCESSABLE_ENTITY, "A value is not acceptable for storage."),
+        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
         media_type=MediaType.JSON,
     )
 
@@ -179,6 +207,8 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ServiceError: service_error_handler,
     ValidationException: validation_error_handler,
     IntegrityError: integrity_error_handler,
+    DataError: data_error_handler,
+    RecursionError: too_deep_handler,
     OperationalError: database_unavailable_handler,
     InterfaceError: database_unavailable_handler,
     OSError: database_unavailable_handler,

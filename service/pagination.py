@@ -11,11 +11,14 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_OFFSET = 10**9
 
 LimitParam = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
 ]
-OffsetParam = Annotated[int, QueryParameter(ge=0, description="Number of items to skip.")]
+OffsetParam = Annotated[
+    int, QueryParameter(ge=0, le=MAX_OFFSET, description="Number of items to skip.")
+]
 
 
 class Page(msgspec.Struct, Generic[T]):

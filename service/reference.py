@@ -22,6 +22,13 @@ NetworkLevel = Literal["local", "regional", "national"]
 Tool = Literal["e_communautes", "linkedin", "wiki", "autre"]
 NeedStatus = Literal["open", "met", "withdrawn"]
 
+CONSENT_TEXT_VERSION = "2026-11-v1"
+CONSENT_TEXT = (
+    "J'accepte que mon profil (nom, structure, région, besoins et propositions) soit visible des "
+    "membres de la communauté et utilisé pour me proposer des pairs, des coachs et des "
+    "formations. Je peux retirer ce consentement, exporter ou effacer mes données à tout moment."
+)
+
 ROLES: tuple[str, ...] = ("member", "coach", "trainer", "animator")
 
 REGIONS: tuple[str, ...] = (

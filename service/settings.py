@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 10 * 1024 * 1024
     debug: bool = False
     migrate_on_start: bool = True
+    secure_cookies: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,6 +72,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_body_bytes=int(env.get("PASSERELLE_MAX_BODY_BYTES", 10 * 1024 * 1024)),
             debug=_flag(env.get("PASSERELLE_DEBUG", "false")),
             migrate_on_start=_flag(env.get("PASSERELLE_MIGRATE_ON_START", "true")),
+            secure_cookies=_flag(env.get("PASSERELLE_SECURE_COOKIES", "false")),
         )
     except ValueError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

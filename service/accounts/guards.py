@@ -35,3 +35,14 @@ def requires_role(*roles: str) -> Guard:
 
 animator_only = requires_role("animator")
 trainer_or_animator = requires_role("trainer", "animator")
+
+
+def authenticated_api(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """App-wide guard: every `/api` route needs a principal unless marked `opt={"public": True}`.
+
+    Guards run before bodies are parsed, so an anonymous call is always a 401, never a 400.
+    """
+    if connection.scope["path"].startswith("/api/") and not handler.opt.get("public"):
+        principal_of(connection)

@@ -9,12 +9,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    false,
     func,
 )
 from sqlalchemy.engine import Dialect
@@ -107,7 +109,12 @@ class Member(Timestamped, Base):
     capacity: Mapped[int] = mapped_column(Integer, default=0)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    consent_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    exclude_own_organization: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     account: Mapped[Account] = relationship(back_populates="member", lazy="joined")
     needs: Mapped[list[Need]] = relationship(
@@ -162,3 +169,126 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class MatchRequest(Timestamped, Base):
+    """A request to be accompanied (`mentor`) or to work together (`peer`).
+
+    `mentee_id` asked; `coach_id` answers (a coach, or the other member for a peer request).
+    Status: proposed -> info_requested -> proposed ... -> accepted | declined; accepted -> closed.
+    """
+
+    __tablename__ = "match_requests"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8), default="mentor")
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("needs.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    score: Mapped[float | None] = mapped_column(nullable=True)
+    created_by: Mapped[str] = mapped_column(String(16), default="member")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    mentee_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    coach_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Lesson(Base):
+    """A lesson learned when a pair closed; shared with the community only if its author agreed."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_requests.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    need_text: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IndexChange(Base):
+    """Change log of matchable data: every worker replays it to keep its in-memory index fresh.
+
+    The highest `seq` is the index version recorded in the database.
+    """
+
+    __tablename__ = "index_changes"
+
+    seq: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(IdType, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TrainingModule(Timestamped, Base):
+    """A training module of the catalogue (validated by `catalogue.modules.Module`)."""
+
+    __tablename__ = "training_modules"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    summary: Mapped[str] = mapped_column(Text)
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    format: Mapped[str] = mapped_column(String(16))
+    duration_hours: Mapped[float] = mapped_column(Float)
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    region: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    source: Mapped[str] = mapped_column(String(16), default="catalogue")
+
+
+class FollowedModule(Base):
+    """A module a member has followed (left out of their recommendations)."""
+
+    __tablename__ = "followed_modules"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[str] = mapped_column(
+        ForeignKey("training_modules.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DemandRun(Base):
+    """One clustering of the community's open needs, kept so cluster ids stay stable."""
+
+    __tablename__ = "demand_runs"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    data_version: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+
+
+class ModuleProposal(Timestamped, Base):
+    """A module the incubator proposes for an uncovered demand cluster."""
+
+    __tablename__ = "module_proposals"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    format: Mapped[str] = mapped_column(String(16))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    demand: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    contributors: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    module_id: Mapped[str | None] = mapped_column(
+        ForeignKey("training_modules.id", ondelete="SET NULL"), nullable=True
+    )

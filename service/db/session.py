@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -16,6 +17,9 @@ from service.db.models import Base
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
+# aiosqlite logs every statement with its parameters at DEBUG: never let personal data through.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -26,12 +30,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(database_url: str) -> AsyncEngine:
-    """An async engine for `database_url`, with SQLite tuned for concurrent readers."""
+    """An async engine for `database_url`, with SQLite tuned for concurrent readers.
+
+    `hide_parameters` keeps personal data (emails, need texts) out of logged SQL errors.
+    """
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        database_url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

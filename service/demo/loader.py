@@ -9,9 +9,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.modules import load_catalogue, module_to_dict
 from service.accounts.passwords import hash_password
 from service.db.models import Account, Member
 from service.imports.members import import_members
+from service.training.modules import import_modules
 
 COMMUNITY_FILE = Path(__file__).with_name("community.json")
 DEMO_PASSWORD = "passerelle-demo"
@@ -29,6 +31,7 @@ class DemoResult:
 
     loaded: bool
     members: int
+    modules: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -46,5 +49,10 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> DemoResult
     password_hash = hash_password(DEMO_PASSWORD)
     for account in accounts:
         account.password_hash = password_hash
+    modules = await import_modules(session, [module_to_dict(m) for m in load_catalogue()])
     await session.flush()
-    return DemoResult(loaded=True, members=report.created + report.updated + report.unchanged)
+    return DemoResult(
+        loaded=True,
+        members=report.created + report.updated + report.unchanged,
+        modules=modules.created + modules.updated + modules.unchanged,
+    )

@@ -10,11 +10,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from service.db.changes import record_changes
 from service.db.models import Account, Member, Need, Offer, utcnow
 from service.errors import InvalidInputError
 from service.imports.validation import RowError, validate_rows
 from service.members.schemas import MemberCreate
 from service.members.services import PROFILE_FIELDS, apply_profile
+from service.reference import CONSENT_TEXT_VERSION
 
 MAX_IMPORT_ROWS = 10_000
 _LOOKUP_CHUNK = 500
@@ -58,16 +60,19 @@ async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, Membe
 
 
 def _profile_values(row: MemberCreate) -> dict[str, Any]:
-    values: dict[str, Any] = {field: getattr(row, field) for field in PROFILE_FIELDS}
+    values: dict[str, Any] = {
+        field: getattr(row, field) for field in PROFILE_FIELDS if field in row.__struct_fields__
+    }
     values["consent"] = row.consent
     values["consent_at"] = utcnow() if row.consent else None
+    values["consent_version"] = CONSENT_TEXT_VERSION if row.consent else None
     return values
 
 
-async def _bulk_create(rows: Sequence[MemberCreate], session: AsyncSession) -> int:
+async def _bulk_create(rows: Sequence[MemberCreate], session: AsyncSession) -> list[int]:
     """Insert new members with a few multi-row statements (the ORM would go row by row)."""
     if not rows:
-        return 0
+        return []
     account_ids: dict[str, int] = {}
     for chunk in _chunks(rows):
         result = await session.execute(
@@ -99,7 +104,7 @@ async def _bulk_create(rows: Sequence[MemberCreate], session: AsyncSession) -> i
     for model, values in ((Need, needs), (Offer, offers)):
         for chunk in _chunks(values):
             await session.execute(insert(model), chunk)
-    return len(rows)
+    return list(by_email.values())
 
 
 def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
@@ -128,9 +133,11 @@ async def import_members(
     accepted = [row for index, row in valid if index not in refused]
     existing = await _existing(session, [row.email for row in accepted])
     report = ImportReport(errors=errors)
-    report.created = await _bulk_create(
+    created_ids = await _bulk_create(
         [row for row in accepted if row.email not in existing], session
     )
+    report.created = len(created_ids)
+    updated_ids: list[int] = []
     for row in accepted:
         member = existing.get(row.email)
         if member is None:
@@ -153,6 +160,8 @@ async def import_members(
             continue
         member.version += 1
         member.updated_at = utcnow()
-        report.updated += 1
+        updated_ids.append(member.id)
+    report.updated = len(updated_ids)
     await session.flush()
+    await record_changes(session, updated_ids + created_ids)
     return report

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import UNSET
 
+from service.accounts import privacy
 from service.accounts import services as accounts
 from service.accounts.guards import animator_only
 from service.dependencies import AppSettings, CurrentPrincipal, DbSession
@@ -24,6 +25,7 @@ from service.members.schemas import (
     NeedUpdate,
 )
 from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
+from service.params import IdPath
 from service.reference import NeedStatus, OrganizationType, Role, normalize_region
 
 
@@ -72,7 +74,7 @@ class MemberController(Controller):
 
     @get("/{member_id:int}", summary="Read a profile")
     async def get_member(
-        self, db_session: DbSession, principal: CurrentPrincipal, member_id: FromPath[int]
+        self, db_session: DbSession, principal: CurrentPrincipal, member_id: IdPath
     ) -> MemberRead:
         member = await services.get_member(db_session, principal, member_id)
         return services.to_read(member, principal)
@@ -82,7 +84,7 @@ class MemberController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        member_id: FromPath[int],
+        member_id: IdPath,
         data: JSONBody[MemberUpdate],
     ) -> MemberRead:
         member = await services.update_member(db_session, principal, member_id, data)
@@ -90,9 +92,9 @@ class MemberController(Controller):
 
     @delete("/{member_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Delete a member")
     async def delete_member(
-        self, db_session: DbSession, principal: CurrentPrincipal, member_id: FromPath[int]
+        self, db_session: DbSession, principal: CurrentPrincipal, member_id: IdPath
     ) -> None:
-        await services.delete_member(db_session, principal, member_id)
+        await privacy.erase_member(db_session, principal, member_id)
 
     @post(
         "/{member_id:int}/invitation",
@@ -101,7 +103,7 @@ class MemberController(Controller):
         summary="Issue a single-use invitation to set a password",
     )
     async def invite(
-        self, db_session: DbSession, settings: AppSettings, member_id: FromPath[int]
+        self, db_session: DbSession, settings: AppSettings, member_id: IdPath
     ) -> InvitationRead:
         token, record = await accounts.create_invitation(db_session, settings, member_id)
         return InvitationRead(member_id=member_id, token=token, expires_at=record.expires_at)
@@ -111,7 +113,7 @@ class MemberController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        member_id: FromPath[int],
+        member_id: IdPath,
         status: FromQuery[NeedStatus | None] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
@@ -127,7 +129,7 @@ class MemberController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        member_id: FromPath[int],
+        member_id: IdPath,
         data: JSONBody[NeedCreate],
     ) -> NeedRead:
         need = await services.add_need(db_session, principal, member_id, data.text)
@@ -145,7 +147,7 @@ class NeedController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        need_id: FromPath[int],
+        need_id: IdPath,
         data: JSONBody[NeedUpdate],
     ) -> NeedRead:
         need = await services.update_need(

@@ -20,12 +20,13 @@ from service.reference import (
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 
 Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254, description="A valid email")]
-DisplayName = Annotated[str, Meta(min_length=1, max_length=120)]
-ShortText = Annotated[str, Meta(max_length=200)]
-Bio = Annotated[str, Meta(max_length=2000)]
-ItemText = Annotated[str, Meta(min_length=1, max_length=500)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters: refuse them everywhere
+DisplayName = Annotated[str, Meta(min_length=1, max_length=120, pattern=NO_NUL)]
+ShortText = Annotated[str, Meta(max_length=200, pattern=NO_NUL)]
+Bio = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
+ItemText = Annotated[str, Meta(min_length=1, max_length=500, pattern=NO_NUL)]
 ItemList = Annotated[list[ItemText], Meta(max_length=10)]
-Topic = Annotated[str, Meta(min_length=1, max_length=60)]
+Topic = Annotated[str, Meta(min_length=1, max_length=60, pattern=NO_NUL)]
 TopicList = Annotated[list[Topic], Meta(max_length=20)]
 ToolList = Annotated[list[Tool], Meta(max_length=4)]
 Capacity = Annotated[int, Meta(ge=0, le=20)]
@@ -98,6 +99,8 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     capacity: Capacity | UnsetType = UNSET
     tools: ToolList | UnsetType = UNSET
     consent: bool | UnsetType = UNSET
+    paused: bool | UnsetType = UNSET
+    exclude_own_organization: bool | UnsetType = UNSET
     version: int | UnsetType = UNSET
 
     def __post_init__(self) -> None:
@@ -143,6 +146,10 @@ class MemberRead(msgspec.Struct, kw_only=True):
     capacity: int
     tools: list[Tool]
     consent: bool
+    consent_at: datetime | None = None
+    consent_version: str | None = None
+    paused: bool
+    exclude_own_organization: bool
     created_at: datetime
     updated_at: datetime
     version: int

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from service.accounts.principal import Principal
+from service.db.changes import record_changes
 from service.db.models import Account, Member, Need, Offer, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from service.members.schemas import MemberCreate, MemberRead, MemberUpdate, NeedRead
-from service.reference import fold
+from service.reference import CONSENT_TEXT_VERSION, fold
 
 PROFILE_FIELDS = (
     "display_name",
@@ -27,6 +28,8 @@ PROFILE_FIELDS = (
     "topics",
     "capacity",
     "tools",
+    "paused",
+    "exclude_own_organization",
 )
 
 
@@ -65,6 +68,10 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         capacity=member.capacity,
         tools=list(member.tools or []),  # type: ignore[arg-type]
         consent=member.consent,
+        consent_at=member.consent_at,
+        consent_version=member.consent_version,
+        paused=member.paused,
+        exclude_own_organization=member.exclude_own_organization,
         created_at=member.created_at,
         updated_at=member.updated_at,
         version=member.version,
@@ -159,6 +166,7 @@ def apply_profile(member: Member, data: dict[str, object]) -> None:
         consent = bool(data["consent"])
         if consent:
             member.consent_at = utcnow()
+            member.consent_version = CONSENT_TEXT_VERSION
         member.consent = consent
     if "offers" in data:
         _sync_offers(member, data["offers"])  # type: ignore[arg-type]
@@ -189,6 +197,7 @@ async def create_member(session: AsyncSession, data: MemberCreate) -> Member:
     member = new_member(data)
     session.add(member)
     await session.flush()
+    await record_changes(session, [member.id])
     return member
 
 
@@ -212,6 +221,7 @@ async def update_member(
     member.version += 1
     member.updated_at = utcnow()
     await session.flush()
+    await record_changes(session, [member.id])
     return member
 
 
@@ -221,6 +231,7 @@ async def delete_member(session: AsyncSession, viewer: Principal, member_id: int
     await session.delete(member.account)
     await session.delete(member)
     await session.flush()
+    await record_changes(session, [member_id])
 
 
 async def list_needs(
@@ -258,6 +269,7 @@ async def add_need(session: AsyncSession, viewer: Principal, member_id: int, tex
     session.add(need)
     member.updated_at = utcnow()
     await session.flush()
+    await record_changes(session, [member_id])
     return need
 
 
@@ -275,4 +287,5 @@ async def update_need(
         need.status_changed_at = utcnow()
     need.updated_at = utcnow()
     await session.flush()
+    await record_changes(session, [need.member_id])
     return need

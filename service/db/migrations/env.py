@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.db.models import Base
+from service.db import Base
 
 config = context.config
 target_metadata = Base.metadata

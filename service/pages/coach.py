@@ -1,0 +1,171 @@
+"""Coach pages: who I am best placed to help, incoming requests, my remaining capacity.
+
+Suggestions are for coaches and trainers; anyone may receive a request (peers ask peers), so
+the incoming requests page is open to every signed-in person, each seeing only their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.dependencies import DbSession, MatchIndex
+from service.errors import ConflictError, ServiceError
+from service.matches import queries, requests
+from service.matches.exclusions import remaining_capacity
+from service.matches.schemas import CloseBody
+from service.pages.guards import coach_only, principal, signed_in
+from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
+from service.params import IdPath
+
+OUTCOMES = (
+    ("completed_on_time", "Accompagnement mené à son terme"),
+    ("completed_early", "Objectif atteint plus tôt que prévu"),
+    ("cancelled", "Accompagnement interrompu"),
+)
+RATINGS = [(str(n), f"{n} sur 5") for n in range(1, 6)]
+
+
+@get("/accompagnement", guards=[coach_only])
+async def suggestions(
+    request: Request[Any, Any, Any], db_session: DbSession, match_index: MatchIndex
+) -> Template:
+    """Members I am best placed to help, why, and my remaining capacity."""
+    me = principal(request)
+    problem, found = None, None
+    try:
+        found = await queries.coach_suggestions(db_session, match_index, me, me.member_id, 10)
+    except ConflictError:
+        problem = "consent"
+    return render(
+        request,
+        "coach/suggestions.html",
+        title="Qui accompagner",
+        problem=problem,
+        results=found.results if found else [],
+        remaining=(
+            found.remaining_capacity
+            if found
+            else await remaining_capacity(db_session, me.member_id)
+        ),
+    )
+
+
+async def _incoming_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    me = principal(request)
+    rows, _ = await requests.list_requests(db_session, me, "coach", None, False, 200, 0)
+    items = [await requests.to_read(db_session, row) for row in reversed(rows)]
+    return render(
+        request,
+        "coach/incoming.html",
+        status_code=status_code,
+        title="Demandes reçues",
+        pending=[r for r in items if r.status in ("proposed", "info_requested")],
+        accepted=[r for r in items if r.status == "accepted"],
+        past=[r for r in items if r.status in ("declined", "withdrawn", "closed")],
+        remaining=await remaining_capacity(db_session, me.member_id),
+        outcomes=OUTCOMES,
+        ratings=RATINGS,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@get("/accompagnement/demandes", guards=[signed_in])
+async def incoming(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """Requests addressed to me: accept, decline, close."""
+    return await _incoming_page(request, db_session)
+
+
+async def _refused(
+    request: Request[Any, Any, Any], db_session: AsyncSession, errors: dict[str, str]
+) -> Template:
+    await db_session.rollback()
+    return await _incoming_page(request, db_session, errors=errors, status_code=409)
+
+
+@post("/accompagnement/demandes/{request_id:int}/accepter", guards=[signed_in])
+async def accept(
+    request: Request[Any, Any, Any], db_session: DbSession, request_id: IdPath
+) -> Response[Any]:
+    """Accept a pending request (refused when my capacity is used up)."""
+    try:
+        await requests.accept(db_session, principal(request), request_id)
+    except ConflictError as exc:
+        return await _refused(request, db_session, {"_": field_errors(exc)["_"]})
+    await db_session.commit()
+    return redirect("/accompagnement/demandes", "acceptee")
+
+
+@post("/accompagnement/demandes/{request_id:int}/refuser", guards=[signed_in])
+async def decline(
+    request: Request[Any, Any, Any], db_session: DbSession, request_id: IdPath
+) -> Response[Any]:
+    """Decline a pending request, optionally pausing new requests."""
+    form = await read_form(request)
+    try:
+        await requests.decline(
+            db_session, principal(request), request_id, pause=form.get("pause") == "on"
+        )
+    except ConflictError as exc:
+        return await _refused(request, db_session, {"_": field_errors(exc)["_"]})
+    await db_session.commit()
+    return redirect("/accompagnement/demandes", "refusee")
+
+
+@post("/accompagnement/demandes/{request_id:int}/cloturer", guards=[signed_in])
+async def close(
+    request: Request[Any, Any, Any], db_session: DbSession, request_id: IdPath
+) -> Response[Any]:
+    """Close an accepted pair with its outcome, my rating and a lesson learned."""
+    me = principal(request)
+    requests.participant_side(await requests.get_request(db_session, me, request_id), me)
+    form = await read_form(request)
+    suffix = f"-{request_id}"
+    typed = {
+        "outcome": text(form, f"outcome{suffix}"),
+        "rating": text(form, f"rating{suffix}"),
+        "lesson": text(form, f"lesson{suffix}"),
+        "share_lesson": form.get("share_lesson") == "on",
+    }
+    body = {
+        "outcome": typed["outcome"],
+        "rating": int(typed["rating"]) if str(typed["rating"]).isdigit() else None,
+        "lesson": typed["lesson"] or None,
+        "share_lesson": typed["share_lesson"],
+    }
+    try:
+        await requests.close(
+            db_session, principal(request), request_id, msgspec.convert(body, CloseBody)
+        )
+    except msgspec.ValidationError as exc:
+        errors = validation_errors(exc)
+    except ServiceError as exc:
+        errors = field_errors(exc)
+    else:
+        await db_session.commit()
+        return redirect("/accompagnement/demandes", "cloturee")
+    await db_session.rollback()
+    return await _incoming_page(
+        request,
+        db_session,
+        errors={
+            (key if key in typed else "outcome") + suffix: value for key, value in errors.items()
+        },
+        values={key + suffix: value for key, value in typed.items()},
+        status_code=400,
+    )
+
+
+COACH_HANDLERS = [suggestions, incoming, accept, decline, close]

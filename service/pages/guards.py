@@ -1,0 +1,89 @@
+"""Who may open which page, and how refusals look in a browser.
+
+Guards reuse the API's rules (`requires_role`); the exception handlers below turn the
+service errors into pages: anonymous visitors are sent to the sign-in page, others get a
+French 403 or 404 page instead of the API's JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from service.accounts.guards import Guard, principal_of, requires_role
+from service.accounts.principal import Principal
+from service.errors import AuthenticationError, ServiceError
+from service.pages.layout import french, render
+
+COACH_ROLES = ("coach", "trainer")
+TRAINER_ROLES = ("trainer", "animator")
+
+signed_in: Guard = requires_role("member", "coach", "trainer", "animator")
+coach_only: Guard = requires_role(*COACH_ROLES)
+trainer_only: Guard = requires_role(*TRAINER_ROLES)
+animator_only: Guard = requires_role("animator")
+
+
+def principal(request: Request[Any, Any, Any]) -> Principal:
+    """The signed-in person (the guards already refused anonymous visitors)."""
+    return principal_of(request)
+
+
+def _titles(status_code: int) -> str:
+    return {
+        403: "Accès refusé",
+        404: "Page introuvable",
+        409: "Action impossible",
+        422: "Saisie refusée",
+    }.get(status_code, "Une erreur est survenue")
+
+
+def service_error_page(request: Request[Any, Any, Any], exc: ServiceError) -> Response[Any]:
+    """Sign-in for anonymous visitors; a French error page otherwise."""
+    if isinstance(exc, AuthenticationError):
+        target = request.url.path
+        if request.method == "GET" and request.url.query:
+            target += f"?{request.url.query}"
+        return Redirect(
+            path=f"/connexion?{urlencode({'suivant': target})}", status_code=HTTP_303_SEE_OTHER
+        )
+    return render(
+        request,
+        "error.html",
+        status_code=exc.status_code,
+        title=_titles(exc.status_code),
+        message=french(exc.detail, type(exc)),
+    )
+
+
+def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Framework errors (CSRF refusal, bad parameters, unknown page) as a French page."""
+    status = exc.status_code
+    message = {
+        403: "La requête a été refusée (jeton de sécurité absent ou expiré) : "
+        "rechargez la page et recommencez.",
+        404: "Cette page n'existe pas.",
+        405: "Cette action n'est pas possible sur cette page.",
+    }.get(status, "La requête n'est pas valide.")
+    return render(request, "error.html", status_code=status, title=_titles(status), message=message)
+
+
+PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    ServiceError: service_error_page,
+    ValidationException: http_error_page,
+    HTTPException: http_error_page,
+}
+
+__all__ = [
+    "PAGE_EXCEPTION_HANDLERS",
+    "animator_only",
+    "coach_only",
+    "principal",
+    "signed_in",
+    "trainer_only",
+]

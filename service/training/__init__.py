@@ -1,0 +1,1 @@
+"""Training: the catalogue in storage, recommendations, demand clusters and the incubator."""

@@ -1,0 +1,50 @@
+"""Per-worker caches of fitted catalogue models and demand runs, keyed by data versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.errors import CatalogueError
+from catalogue.modules import Module
+from catalogue.recommend import ModuleRecommender
+from service.db.models import TrainingModule
+from service.training.modules import to_module
+
+
+async def catalogue_version(session: AsyncSession) -> tuple[int, datetime | None]:
+    """Changes whenever a module is added or edited."""
+    row = (
+        await session.execute(
+            select(func.count(TrainingModule.id), func.max(TrainingModule.updated_at))
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+@dataclass
+class TrainingCache:
+    """The recommender fitted on the current catalogue, and the last demand computation."""
+
+    recommender_key: Any = None
+    recommender: ModuleRecommender | None = None
+    modules: list[Module] = field(default_factory=list)
+    demand_key: Any = None
+    demand: Any = None
+
+    async def fitted(self, session: AsyncSession) -> ModuleRecommender | None:
+        """The recommender for the catalogue as it is now (None for an empty catalogue)."""
+        key = await catalogue_version(session)
+        if key != self.recommender_key:
+            records = await session.scalars(select(TrainingModule).order_by(TrainingModule.id))
+            self.modules = [to_module(record) for record in records]
+            try:
+                self.recommender = ModuleRecommender().fit(self.modules)
+            except CatalogueError:
+                self.recommender = None
+            self.recommender_key = key
+        return self.recommender

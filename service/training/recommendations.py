@@ -1,0 +1,76 @@
+"""`GET /api/members/{id}/training`: modules that answer a member's open needs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from catalogue.recommend import audience_for
+from service.accounts.principal import Principal
+from service.db.models import FollowedModule, Member, TrainingModule
+from service.errors import NotFoundError, PermissionDeniedError
+from service.training.cache import TrainingCache
+from service.training.schemas import TrainingResponse, TrainingResult
+
+
+async def _member(session: AsyncSession, principal: Principal, member_id: int) -> Member:
+    if not principal.may_manage(member_id):
+        raise PermissionDeniedError("You may only see your own recommendations.")
+    member = await session.scalar(
+        select(Member).where(Member.id == member_id).options(selectinload(Member.needs))
+    )
+    if member is None:
+        raise NotFoundError(f"Member {member_id} not found.")
+    return member
+
+
+async def training_for(
+    session: AsyncSession, cache: TrainingCache, principal: Principal, member_id: int, limit: int
+) -> TrainingResponse:
+    """Open modules for the member's open needs, audience first, regional ones in region."""
+    member = await _member(session, principal, member_id)
+    recommender = await cache.fitted(session)
+    needs = [need for need in member.needs if need.status == "open"]
+    if recommender is None or not needs:
+        return TrainingResponse(member_id=member_id, results=[])
+    followed = set(
+        await session.scalars(
+            select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
+        )
+    )
+    recommendations = recommender.recommend(
+        needs,
+        audience_hint=audience_for(member.job_title, member.account.role),
+        region=member.region,
+        followed=followed,
+        limit=limit,
+    )
+    return TrainingResponse(
+        member_id=member_id,
+        results=[
+            TrainingResult(
+                module_id=r.module_id, title=r.title, score=r.score, reasons=list(r.reasons)
+            )
+            for r in recommendations
+        ],
+    )
+
+
+async def mark_followed(
+    session: AsyncSession, principal: Principal, member_id: int, module_id: str
+) -> list[str]:
+    """Record that the member followed a module; the ids of every module they followed."""
+    await _member(session, principal, member_id)
+    if await session.get(TrainingModule, module_id) is None:
+        raise NotFoundError(f"Module {module_id!r} not found.")
+    if await session.get(FollowedModule, (member_id, module_id)) is None:
+        session.add(FollowedModule(member_id=member_id, module_id=module_id))
+        await session.flush()
+    return list(
+        await session.scalars(
+            select(FollowedModule.module_id)
+            .where(FollowedModule.member_id == member_id)
+            .order_by(FollowedModule.module_id)
+        )
+    )
