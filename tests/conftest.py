@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 POSTGRES_URL_VARIABLE = "PASSERELLE_TEST_DATABASE_URL"
+T = TypeVar("T")
 
 
 def postgres_url() -> str | None:
@@ -20,3 +25,10 @@ def _quiet_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("PASSERELLE_") and name != POSTGRES_URL_VARIABLE:
             monkeypatch.delenv(name)
+
+
+def run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from sync code, even while another event loop runs here
+    (the browser tests' Playwright session keeps one running in the main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from service.settings import Settings
-from tests.integration.actors import Actors
+from tests.integration.actors import PASSWORD, Actors
 
 Client = AsyncTestClient[Any]
 
@@ -130,3 +130,28 @@ async def test_only_animators_issue_invitations(client: Client, actors: Actors) 
         f"/api/members/{other.member_id}/invitation", headers=member.headers
     )
     assert response.status_code == 403
+
+
+async def test_repeated_wrong_passwords_are_throttled_with_429(
+    client: Client, actors: Actors
+) -> None:
+    alice = await actors.create()
+    wrong = {"email": alice.email, "password": "not-the-password"}
+    codes = [(await client.post("/api/auth/token", json=wrong)).status_code for _ in range(11)]
+    assert codes[:10] == [401] * 10
+    assert codes[10] == 429
+    locked = await client.post("/api/auth/token", json={"email": alice.email, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 0
+
+
+async def test_every_response_carries_security_headers(client: Client) -> None:
+    response = await client.get("/api/health")
+    csp = response.headers["content-security-policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"

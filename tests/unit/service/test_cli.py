@@ -69,3 +69,19 @@ def test_demo_loads_once_into_an_empty_database(
     assert main(["demo", "load"]) == 0
     assert "already has members" in capsys.readouterr().out
     assert _count(data_dir, Member) == loaded
+
+
+def test_retention_dry_run_counts_then_erases_inactive_accounts(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "load"]) == 0
+    before = _count(data_dir, Member)
+    assert main(["privacy", "retention", "--days", "0", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would be erased" in out
+    assert _count(data_dir, Member) == before
+    assert main(["privacy", "retention", "--days", "0"]) == 0
+    # Everyone but the animator was inactive for more than 0 days.
+    assert _count(data_dir, Member) == 1
+    assert main(["privacy", "retention", "--days", "3650"]) == 0
+    assert "0 account(s)" in capsys.readouterr().out.splitlines()[-1]

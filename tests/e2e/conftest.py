@@ -1,0 +1,196 @@
+"""Browser tests: the real service (uvicorn, demo community) driven by Debian's Chromium.
+
+Without `/usr/bin/chromium` the tests are skipped with a reason, except in CI (`CI` set) where
+the missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 780}
+DEMO_PASSWORD = "passerelle-demo"
+DEMO_LOGINS = {
+    "animator": "animatrice@demo.passerelle.fr",
+    "coach": "coach@demo.passerelle.fr",
+    "trainer": "formateur@demo.passerelle.fr",
+    "member": "membre@demo.passerelle.fr",
+}
+START_TIMEOUT_S = 60
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package in CI")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PASSERELLE_")}
+    env.update(
+        PASSERELLE_DATA_DIR=str(data_dir),
+        PASSERELLE_SECRET_KEY="e2e-" + "s" * 44,
+    )
+    return env
+
+
+@pytest.fixture(scope="package")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service on a free loopback port, over a fresh SQLite file with the demo loaded."""
+    _require_chromium()
+    data_dir = tmp_path_factory.mktemp("passerelle-e2e")
+    env = _environment(data_dir)
+    subprocess.run(
+        [sys.executable, "-m", "service.cli", "demo", "load"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = (data_dir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "service.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the service did not start: see {data_dir / 'server.log'}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="package")
+def browser(base_url: str) -> Iterator[Any]:
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A factory of pages in fresh contexts (desktop by default), closed after the test.
+
+    Pages run under the service's Content-Security-Policy and any violation fails the test;
+    `bypass_csp=True` is only for injecting axe-core.
+    """
+    contexts: list[Any] = []
+    violations: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def make(viewport: dict[str, int] | None = None, bypass_csp: bool = False) -> Any:
+        context = browser.new_context(
+            base_url=base_url, viewport=viewport or DESKTOP, locale="fr-FR", bypass_csp=bypass_csp
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", on_console)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not violations, violations
+
+
+def sign_in(page: Any, role: str) -> None:
+    """Sign in through the form as the demo account of `role`."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(DEMO_LOGINS[role])
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state("load")
+    assert "/connexion" not in page.url, page.content()[:2000]
+
+
+def serious_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the current page."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under `artifacts/screenshots/`."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,90 @@
+"""Hostile and broken input: a clear 4xx or a correct store-and-display, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.integration.actors import Actors
+
+Client = AsyncTestClient[Any]
+
+STORED_AS_IS = [
+    "Robert'); DROP TABLE members;--",
+    "{{ 7*7 }} {% raw %}${7*7}",
+    "<script>alert('x')</script>",
+    "Équipe 🚀 هذا نص عربي ‮RTL‮ עברית",
+    "x" * 500,
+]
+
+
+@pytest.mark.parametrize("text", STORED_AS_IS)
+async def test_injection_and_unicode_text_is_stored_and_returned_unchanged(
+    client: Client, actors: Actors, text: str
+) -> None:
+    alice = await actors.create()
+    created = await client.post(
+        f"/api/members/{alice.member_id}/needs", headers=alice.headers, json={"text": text}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["text"] == text.strip()
+    profile = await client.get(f"/api/members/{alice.member_id}", headers=alice.headers)
+    assert profile.json()["needs"] == [text.strip()]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"bio": "avant\x00après"}, "bio"),
+        ({"display_name": "Nul\x00"}, "display_name"),
+        ({"bio": "x" * 100_000}, "bio"),
+        ({"needs": ["x"] * 1000}, "needs"),
+    ],
+)
+async def test_nul_bytes_and_huge_fields_are_refused_by_name(
+    client: Client, actors: Actors, payload: dict[str, Any], field: str
+) -> None:
+    alice = await actors.create()
+    response = await client.patch(
+        f"/api/members/{alice.member_id}", headers=alice.headers, json=payload
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["extra"][0]["key"].split("[")[0] == field
+    assert "Traceback" not in response.text
+
+
+async def test_broken_bodies_are_400_never_500(client: Client, actors: Actors) -> None:
+    alice = await actors.create()
+    url = f"/api/members/{alice.member_id}"
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    nested = "[" * 10_000 + "]" * 10_000
+    for body in (b"\xff\xfe\xfa not utf-8", b"{not json", nested.encode(), b"", b"null"):
+        response = await client.patch(url, headers=headers, content=body)
+        assert 400 <= response.status_code < 500, (body[:20], response.status_code)
+        assert "Traceback" not in response.text
+
+
+async def test_an_oversized_body_is_refused_before_reading_it_all(
+    client: Client, actors: Actors
+) -> None:
+    alice = await actors.create()
+    huge = b'{"bio": "' + b"x" * (11 * 1024 * 1024) + b'"}'
+    response = await client.patch(
+        f"/api/members/{alice.member_id}",
+        headers={**alice.headers, "Content-Type": "application/json"},
+        content=huge,
+    )
+    assert response.status_code == 413
+
+
+async def test_huge_ids_and_offsets_are_400_not_500(client: Client, actors: Actors) -> None:
+    alice = await actors.create()
+    for path in (
+        "/api/members/99999999999999999999999",
+        "/api/members?offset=99999999999999999999",
+        f"/api/members/{alice.member_id}/needs?offset=4924324536188947922944",
+    ):
+        response = await client.get(path, headers=alice.headers)
+        assert response.status_code in (400, 404), (path, response.status_code)
