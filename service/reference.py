@@ -1,10 +1,17 @@
-"""Reference values shared by every domain: roles, regions, organisation types, tools."""
+"""Reference values shared by every domain: roles, regions, organisation types, tools.
+
+The 18 regions and the French names of organisation types are defined once, in the lower
+layers that need them too (`catalogue.modules.REGIONS`, `matching.reasons`), and re-exported.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from typing import Literal
+
+from catalogue.modules import REGIONS
+from matching.reasons import ORGANIZATION_TYPE_LABELS
 
 Role = Literal["member", "coach", "trainer", "animator"]
 OrganizationType = Literal[
@@ -30,39 +37,6 @@ CONSENT_TEXT = (
 )
 
 ROLES: tuple[str, ...] = ("member", "coach", "trainer", "animator")
-
-REGIONS: tuple[str, ...] = (
-    "Auvergne-Rhône-Alpes",
-    "Bourgogne-Franche-Comté",
-    "Bretagne",
-    "Centre-Val de Loire",
-    "Corse",
-    "Grand Est",
-    "Hauts-de-France",
-    "Île-de-France",
-    "Normandie",
-    "Nouvelle-Aquitaine",
-    "Occitanie",
-    "Pays de la Loire",
-    "Provence-Alpes-Côte d'Azur",
-    "Guadeloupe",
-    "Martinique",
-    "Guyane",
-    "La Réunion",
-    "Mayotte",
-)
-
-ORGANIZATION_TYPE_LABELS: dict[str, str] = {
-    "commune": "commune",
-    "intercommunalite": "intercommunalité",
-    "departement": "département",
-    "region": "région",
-    "etat": "services de l'État",
-    "formation": "organisme de formation",
-    "association": "association",
-    "entreprise": "entreprise",
-    "autre": "autre structure",
-}
 
 
 def fold(text: str) -> str:
@@ -94,3 +68,14 @@ def normalize_region(value: str) -> str:
     if canonical is None:
         raise ValueError(f"unknown region {value!r}; expected one of: {', '.join(REGIONS)}")
     return canonical
+
+
+__all__ = [
+    "CONSENT_TEXT",
+    "CONSENT_TEXT_VERSION",
+    "ORGANIZATION_TYPE_LABELS",
+    "REGIONS",
+    "ROLES",
+    "fold",
+    "normalize_region",
+]
