@@ -7,16 +7,13 @@ the missing browser is a failure.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,7 +37,6 @@ DEMO_LOGINS = {
     "trainer": "formateur@demo.passerelle.fr",
     "member": "membre@demo.passerelle.fr",
 }
-START_TIMEOUT_S = 60
 
 
 def _require_chromium() -> None:
@@ -51,73 +47,12 @@ def _require_chromium() -> None:
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _environment(data_dir: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PASSERELLE_")}
-    env.update(
-        PASSERELLE_DATA_DIR=str(data_dir),
-        PASSERELLE_SECRET_KEY="e2e-" + "s" * 44,
-    )
-    return env
-
-
 @pytest.fixture(scope="package")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service on a free loopback port, over a fresh SQLite file with the demo loaded."""
     _require_chromium()
-    data_dir = tmp_path_factory.mktemp("passerelle-e2e")
-    env = _environment(data_dir)
-    subprocess.run(
-        [sys.executable, "-m", "service.cli", "demo", "load"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    log = (data_dir / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "service.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the service did not start: see {data_dir / 'server.log'}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with live_server(tmp_path_factory.mktemp("passerelle-e2e")) as live:
+        yield live.url
 
 
 @pytest.fixture(scope="package")
