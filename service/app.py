@@ -38,6 +38,7 @@ from service.imports.controllers import ImportController
 from service.matches.controllers import MatchController, MatchRequestController
 from service.matches.index import MatchingIndex
 from service.members.controllers import MemberController, NeedController
+from service.openapi import document_errors
 from service.pages import PAGE_HANDLERS
 from service.questionnaire.controllers import (
     ExpectationsController,
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     csrf_secret = hashlib.sha256(f"csrf:{settings.secret_key}".encode()).hexdigest()
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
             *PAGE_HANDLERS,
@@ -142,3 +143,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    document_errors(app)
+    return app

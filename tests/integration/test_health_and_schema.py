@@ -50,3 +50,16 @@ async def test_openapi_schema_lists_the_api(client: Client) -> None:
         "/api/health",
     ):
         assert path in schema["paths"], path
+
+
+async def test_every_api_operation_documents_its_error_answers(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert "Error" in schema["components"]["schemas"]
+    for path, item in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            assert {"422", "503"} <= codes, (method, path)
+            if path not in ("/api/health", "/api/auth/register", "/api/auth/token"):
+                assert {"401"} <= codes, (method, path)
