@@ -38,7 +38,7 @@ from service.imports.controllers import ImportController
 from service.matches.controllers import MatchController, MatchRequestController
 from service.matches.index import MatchingIndex
 from service.members.controllers import MemberController, NeedController
-from service.openapi import document_errors
+from service.openapi import document_errors, document_raw_bodies
 from service.pages import PAGE_HANDLERS
 from service.questionnaire.controllers import (
     ExpectationsController,
@@ -144,4 +144,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
     )
     document_errors(app)
+    document_raw_bodies(app)
     return app

@@ -8,7 +8,14 @@ declared here once as the `Error` component and referenced from every `/api` ope
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 
 ERROR_SCHEMA = Schema(
@@ -67,3 +74,53 @@ def document_errors(app: Litestar) -> None:
                     ),
                 )
             operation.responses = responses
+
+
+FORM_EXPORT_BODY = RequestBody(
+    required=True,
+    description="A form export: a CSV file upload (with an optional mapping YAML), a raw CSV "
+    "body, or JSON rows.",
+    content={
+        "multipart/form-data": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["file"],
+                properties={
+                    "file": Schema(type=OpenAPIType.STRING, format="binary"),
+                    "mapping": Schema(type=OpenAPIType.STRING, format="binary"),
+                },
+            )
+        ),
+        "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+        "application/json": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["rows"],
+                properties={
+                    "rows": Schema(
+                        type=OpenAPIType.ARRAY,
+                        items=Schema(
+                            type=OpenAPIType.OBJECT,
+                            required=["email"],
+                            properties={
+                                "email": Schema(type=OpenAPIType.STRING),
+                                "display_name": Schema(type=OpenAPIType.STRING),
+                                "organization": Schema(type=OpenAPIType.STRING),
+                                "job_title": Schema(type=OpenAPIType.STRING),
+                                "consent": Schema(type=OpenAPIType.BOOLEAN),
+                                "answers": Schema(type=OpenAPIType.OBJECT),
+                            },
+                        ),
+                    )
+                },
+            )
+        ),
+    },
+)
+
+
+def document_raw_bodies(app: Litestar) -> None:
+    """Describe the bodies of handlers that read the raw request (several content types)."""
+    item = (app.openapi_schema.paths or {}).get("/api/import/responses")
+    if item is not None and item.post is not None and item.post.request_body is None:
+        item.post.request_body = FORM_EXPORT_BODY
