@@ -24,18 +24,6 @@ async def record_changes(session: AsyncSession, member_ids: Iterable[int]) -> No
         )
 
 
-async def changes_since(session: AsyncSession, seq: int) -> tuple[int, set[int]]:
-    """The newest sequence number and the members changed after `seq`."""
-    rows = (
-        await session.execute(
-            select(IndexChange.seq, IndexChange.member_id).where(IndexChange.seq > seq)
-        )
-    ).all()
-    if not rows:
-        return seq, set()
-    return max(row.seq for row in rows), {row.member_id for row in rows}
-
-
 async def current_version(session: AsyncSession) -> int:
     """The index version recorded in the database (0 before any change)."""
     return int(await session.scalar(select(func.max(IndexChange.seq))) or 0)

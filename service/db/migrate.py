@@ -8,7 +8,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -40,13 +39,3 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
-
-
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
-
-    def _current(connection: object) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()  # type: ignore[arg-type]
-
-    async with engine.connect() as connection:
-        return await connection.run_sync(_current)
