@@ -11,7 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from service.dependencies import DbSession, MatchIndex
+from service.dependencies import DbSession, MatchIndex, TrainingCacheDep
 from service.errors import ServiceError
 from service.matches import cohorts
 from service.members import services as members
@@ -41,14 +41,18 @@ MEMBERS_PAGE = 25
 
 
 @get("/animation/tableau-de-bord", guards=[animator_only])
-async def expectations(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+async def expectations(
+    request: Request[Any, Any, Any], db_session: DbSession, training_cache: TrainingCacheDep
+) -> Template:
     """Community expectations: network level, tools and co-usage, needs themes, coaches."""
-    figures = await dashboard.expectations(db_session, None)
+    figures = await dashboard.expectations(db_session, None, training_cache)
     levels = [
         (LEVEL_LABELS[key], value) for key, value in figures.network_level.overall.counts.items()
     ]
     tools = [(TOOL_LABELS.get(u.tool, u.tool), u.n) for u in figures.tools.usage]
-    terms = [(t.term, t.n) for t in figures.needs.top_terms]
+    terms = [(t.label, t.n) for t in figures.needs.themes] or [
+        (t.term, t.n) for t in figures.needs.top_terms
+    ]
     coaches = [(b.group or "—", b.counts.get("willing", 0)) for b in figures.coaches.by_region]
     co_labels = [TOOL_LABELS.get(t, t) for t in figures.tools.co_usage.tools]
     return render(

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.accounts.guards import animator_only, trainer_or_animator
-from service.dependencies import CurrentPrincipal, DbSession
+from service.dependencies import CurrentPrincipal, DbSession, TrainingCacheDep
 from service.errors import InvalidInputError
 from service.params import MAX_VERSION, VersionPath
 from service.questionnaire import dashboard, services
@@ -140,17 +140,19 @@ class ExpectationsController(Controller):
     async def expectations(
         self,
         db_session: DbSession,
+        training_cache: TrainingCacheDep,
         version: VersionQuery = None,
     ) -> Expectations:
-        return await dashboard.expectations(db_session, version)
+        return await dashboard.expectations(db_session, version, training_cache)
 
     @get("/expectations.csv", summary="The same figures as CSV", media_type="text/csv")
     async def expectations_csv(
         self,
         db_session: DbSession,
+        training_cache: TrainingCacheDep,
         version: VersionQuery = None,
     ) -> Response[str]:
-        figures = await dashboard.expectations(db_session, version)
+        figures = await dashboard.expectations(db_session, version, training_cache)
         return Response(
             dashboard.to_csv(figures),
             media_type="text/csv; charset=utf-8",

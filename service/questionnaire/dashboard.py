@@ -30,11 +30,14 @@ from service.questionnaire.schemas import (
     NetworkLevelFigures,
     Question,
     TermCount,
+    ThemeCount,
     ToolFigures,
     ToolUsage,
 )
 from service.questionnaire.services import TOOLS, get_questionnaire, questions_of, split_items
 from service.reference import normalize_region
+from service.training.cache import TrainingCache
+from service.training.demand import SMALL_CLUSTER_LABEL, compute_demand
 
 MASK_BELOW = 5
 MASKED = "<5"
@@ -60,6 +63,7 @@ class Respondent:
     capacity: int
     needs: list[str]
     usages: dict[str, list[str]] = field(default_factory=dict)
+    member_id: int = 0
 
 
 def _by_target(questions: Sequence[Question]) -> dict[str, str]:
@@ -90,6 +94,7 @@ def respondent(
         capacity=int(answer("capacity", member.capacity)),
         needs=needs,
         usages={q.usage_of: list(answers.get(q.key, [])) for q in questions if q.usage_of},
+        member_id=member.id,
     )
 
 
@@ -194,14 +199,41 @@ def _willing(person: Respondent) -> str:
     return "willing" if person.capacity > 0 else "not"
 
 
-async def expectations(session: AsyncSession, version: int | None) -> Expectations:
-    """Every figure for `version` (default: the current questionnaire)."""
+async def needs_themes(
+    session: AsyncSession, cache: TrainingCache, people: Sequence[Respondent]
+) -> list[ThemeCount]:
+    """The demand clusters respondents' open needs fall in, most frequent first.
+
+    A theme whose cluster gathers fewer than 5 distinct members shows no label (as for
+    trainers), and every count below 5 is masked.
+    """
+    snapshot = await compute_demand(session, cache)
+    respondents = {person.member_id for person in people}
+    themes = []
+    for cluster in snapshot.result.clusters:
+        members = {snapshot.rows[i].need.member_id for i in cluster.member_indices}
+        count = len(members & respondents)
+        if count:
+            label = cluster.label if len(members) >= MASK_BELOW else SMALL_CLUSTER_LABEL
+            themes.append((count, cluster.id, label))
+    themes.sort(key=lambda item: (-item[0], item[1]))
+    return [ThemeCount(cluster_id=i, label=label, n=mask(n)) for n, i, label in themes]
+
+
+async def expectations(
+    session: AsyncSession, version: int | None, cache: TrainingCache | None = None
+) -> Expectations:
+    """Every figure for `version` (default: the current questionnaire).
+
+    With the worker's training cache, needs are also grouped by demand cluster.
+    """
     questionnaire = await get_questionnaire(session, version)
     questions = questions_of(questionnaire)
     people = await _respondents(session, questionnaire.id, questions)
     total = len(people)
     willing = [p for p in people if p.capacity > 0]
     with_needs = [p.needs for p in people if p.needs]
+    themes = await needs_themes(session, cache, people) if cache is not None else []
 
     def level(p: Respondent) -> str:
         return p.network_level
@@ -216,7 +248,10 @@ async def expectations(session: AsyncSession, version: int | None) -> Expectatio
         ),
         tools=_tool_figures(people, questions),
         needs=NeedsFigures(
-            n=mask(len(with_needs)), source="terms", top_terms=top_terms(with_needs)
+            n=mask(len(with_needs)),
+            source="clusters" if themes else "terms",
+            top_terms=top_terms(with_needs),
+            themes=themes,
         ),
         coaches=CoachFigures(
             n=mask(total),
@@ -254,6 +289,8 @@ def to_csv(figures: Expectations) -> str:
     breakdowns("tool_purpose", "tool", figures.tools.purposes)
     for term in figures.needs.top_terms:
         writer.writerow(("needs_term", "overall", "", term.term, term.n, figures.needs.n))
+    for theme in figures.needs.themes:
+        writer.writerow(("needs_theme", "overall", "", theme.label, theme.n, figures.needs.n))
     coaches = figures.coaches
     writer.writerow(("willing_to_coach", "overall", "", "willing", coaches.willing, coaches.n))
     breakdowns("willing_to_coach", "region", coaches.by_region)

@@ -169,12 +169,22 @@ class ToolFigures(msgspec.Struct, kw_only=True):
     purposes: list[Breakdown]
 
 
+class ThemeCount(msgspec.Struct, kw_only=True):
+    """A demand theme (cluster) and how many respondents have a need in it."""
+
+    cluster_id: int
+    label: str
+    n: Count
+
+
 class NeedsFigures(msgspec.Struct, kw_only=True):
-    """The most frequent terms in respondents' needs (only terms used by 5 people or more)."""
+    """Respondents' needs: the demand themes they fall in (`source: "clusters"`), and the most
+    frequent terms (only terms used by 5 people or more)."""
 
     n: Count
-    source: Literal["terms"]
+    source: Literal["terms", "clusters"]
     top_terms: list[TermCount]
+    themes: list[ThemeCount] = msgspec.field(default_factory=list)
 
 
 class CoachFigures(msgspec.Struct, kw_only=True):

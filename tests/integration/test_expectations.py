@@ -110,7 +110,7 @@ async def test_expectations_match_hand_computed_figures(client: Client, actors: 
     }
 
     needs = body["needs"]
-    assert needs["n"] == 12 and needs["source"] == "terms"
+    assert needs["n"] == 12 and needs["source"] == "clusters"
     assert needs["top_terms"][0] == {"term": "animer", "n": 10}
     assert {term["term"]: term["n"] for term in needs["top_terms"][1:]} == {
         "ateliers": 6,
@@ -155,3 +155,21 @@ async def test_members_may_not_see_the_figures_and_tiny_communities_are_all_mask
     assert body["respondents"] == M
     assert body["coaches"]["willing"] == M
     assert body["needs"]["top_terms"] == []
+
+
+async def test_needs_are_grouped_by_demand_theme(client: Client, actors: Actors) -> None:
+    await _community(client, actors)
+    animator = await actors.create("animator")
+    figures = (await client.get("/api/community/expectations", headers=animator.headers)).json()[
+        "needs"
+    ]
+    assert figures["source"] == "clusters"
+    themes = figures["themes"]
+    assert themes
+    # Twelve respondents with needs: each falls in one theme; small counts are masked.
+    assert all(theme["n"] == "<5" or theme["n"] >= 5 for theme in themes)
+    assert sum(theme["n"] for theme in themes if isinstance(theme["n"], int)) <= 12
+    csv_report = (
+        await client.get("/api/community/expectations.csv", headers=animator.headers)
+    ).text
+    assert "needs_theme" in csv_report
