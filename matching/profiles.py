@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 NETWORK_LEVELS = ("local", "regional", "national")
 ROLES = ("member", "coach", "trainer", "animator")
+COACH_ROLES = ("coach", "trainer")
+"""Roles that accompany other members (coaches and trainers of the training body)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ class MemberProfile:
     @property
     def is_coach(self) -> bool:
         """Coaches and trainers accompany members; plain members and animators do not."""
-        return self.role in ("coach", "trainer")
+        return self.role in COACH_ROLES
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,11 @@ layers that need them too (`catalogue.modules.REGIONS`, `matching.reasons`), and
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
 
 from catalogue.modules import REGIONS
 from matching.reasons import ORGANIZATION_TYPE_LABELS
+from matching.text import fold_accents
 
 Role = Literal["member", "coach", "trainer", "animator"]
 OrganizationType = Literal[
@@ -41,9 +41,7 @@ ROLES: tuple[str, ...] = ("member", "coach", "trainer", "animator")
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and collapse punctuation to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", ascii_only.lower()).strip()
+    return re.sub(r"[^a-z0-9]+", " ", fold_accents(text).lower()).strip()
 
 
 _REGION_ALIASES: dict[str, str] = {fold(name): name for name in REGIONS}

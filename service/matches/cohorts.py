@@ -9,12 +9,13 @@ engine; pairs that already had a request score zero. The optimum (exact, see
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.assignment import AssignmentResult, assign_greedy, assign_optimal
 from service.db.models import MatchRequest, Member
 from service.matches.exclusions import (
+    accepted_counts,
     known_pairs,
     mentees_with_accepted_mentor,
     pending_mentees,
@@ -22,18 +23,9 @@ from service.matches.exclusions import (
 from service.matches.index import MatchingIndex
 from service.matches.schemas import CohortAssignment, CohortResponse, Unassigned
 
-COACH_ROLES = ("coach", "trainer")
-
 
 async def _remaining_capacities(session: AsyncSession, coach_ids: list[int]) -> np.ndarray:
-    accepted = {
-        coach_id: count
-        for coach_id, count in await session.execute(
-            select(MatchRequest.coach_id, func.count(MatchRequest.id))
-            .where(MatchRequest.status == "accepted")
-            .group_by(MatchRequest.coach_id)
-        )
-    }
+    accepted = await accepted_counts(session)
     capacity = {
         member_id: value
         for member_id, value in await session.execute(
@@ -61,7 +53,7 @@ async def assign_cohort(
         for p in profiles
         if p.needs and p.available and not p.is_coach and p.id not in served_already
     ]
-    coaches = [p for p in profiles if p.role in COACH_ROLES and p.available]
+    coaches = [p for p in profiles if p.is_coach and p.available]
     mentee_ids = [p.id for p in mentees]
     coach_ids = [p.id for p in coaches]
     capacities = await _remaining_capacities(session, coach_ids)

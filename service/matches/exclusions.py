@@ -32,6 +32,16 @@ async def remaining_capacity(session: AsyncSession, member_id: int) -> int:
     return max(int(capacity) - int(accepted), 0)
 
 
+async def accepted_counts(session: AsyncSession) -> dict[int, int]:
+    """Accepted pairs per answering member (only members who have some)."""
+    rows = await session.execute(
+        select(MatchRequest.coach_id, func.count(MatchRequest.id))
+        .where(MatchRequest.status == "accepted")
+        .group_by(MatchRequest.coach_id)
+    )
+    return {int(member_id): int(count) for member_id, count in rows}
+
+
 async def members_at_capacity(session: AsyncSession) -> set[int]:
     """Members whose accepted pairs already fill the capacity they declared (capacity > 0)."""
     accepted = (

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.profiles import COACH_ROLES
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import Lesson, MatchRequest, Member, Need, utcnow
@@ -27,7 +28,6 @@ from service.matches.schemas import (
 )
 
 STALE_AFTER = timedelta(days=14)
-COACH_ROLES = ("coach", "trainer")
 
 
 def is_stale(request: MatchRequest) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.dependencies import DbSession, MatchIndex
 from service.errors import ConflictError, ServiceError
 from service.matches import queries, requests
-from service.matches.exclusions import remaining_capacity
+from service.matches.exclusions import PENDING, remaining_capacity
 from service.matches.schemas import CloseBody
 from service.pages.guards import coach_only, principal, signed_in
 from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
@@ -71,7 +71,7 @@ async def _incoming_page(
         "coach/incoming.html",
         status_code=status_code,
         title="Demandes reçues",
-        pending=[r for r in items if r.status in ("proposed", "info_requested")],
+        pending=[r for r in items if r.status in PENDING],
         accepted=[r for r in items if r.status == "accepted"],
         past=[r for r in items if r.status in ("declined", "withdrawn", "closed")],
         remaining=await remaining_capacity(db_session, me.member_id),

@@ -15,12 +15,12 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from matching.profiles import COACH_ROLES
 from service.accounts.guards import Guard, principal_of, requires_role
 from service.accounts.principal import Principal
 from service.errors import AuthenticationError, ServiceError
 from service.pages.layout import french, render
 
-COACH_ROLES = ("coach", "trainer")
 TRAINER_ROLES = ("trainer", "animator")
 
 signed_in: Guard = requires_role("member", "coach", "trainer", "animator")

@@ -28,6 +28,7 @@ from matching.text import analyze
 from service.accounts.principal import Principal
 from service.db.changes import current_version
 from service.db.models import Account, DemandRun, Lesson, MatchRequest, Member, Need, utcnow
+from service.matches.exclusions import PENDING
 from service.training.cache import TrainingCache, catalogue_version
 from service.training.schemas import (
     ClusterCoverage,
@@ -64,7 +65,7 @@ class DemandSnapshot:
 async def demand_rows(session: AsyncSession) -> list[NeedRow]:
     """Open needs of consenting members, and needs of pending match requests."""
     pending = select(MatchRequest.need_id).where(
-        MatchRequest.status.in_(("proposed", "info_requested")), MatchRequest.need_id.is_not(None)
+        MatchRequest.status.in_(PENDING), MatchRequest.need_id.is_not(None)
     )
     rows = await session.execute(
         select(Need, Member, Account.role)

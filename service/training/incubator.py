@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from catalogue.incubator import module_from_proposal, propose_modules
 from catalogue.modules import module_to_dict
+from matching.profiles import COACH_ROLES
 from service.db.models import Account, Member, ModuleProposal, TrainingModule, utcnow
 from service.errors import ConflictError, NotFoundError
 from service.training.cache import TrainingCache
@@ -21,14 +22,12 @@ from service.training.demand import compute_demand
 from service.training.modules import create_module
 from service.training.schemas import ContributorRead, ProposalRead
 
-CONTRIBUTOR_ROLES = ("coach", "trainer")
-
 
 async def _possible_contributors(session: AsyncSession) -> list[tuple[int, str, str, list[str]]]:
     members = await session.scalars(
         select(Member)
         .join(Member.account)
-        .where(Member.consent.is_(True), Account.role.in_(CONTRIBUTOR_ROLES))
+        .where(Member.consent.is_(True), Account.role.in_(COACH_ROLES))
         .options(selectinload(Member.offers))
     )
     return [
