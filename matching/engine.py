@@ -10,7 +10,7 @@ float32 precision (~1e-7).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,8 +24,8 @@ from matching.features import (
     TextEncoder,
     need_rows,
     offer_rows,
-    products,
     similarities,
+    stack_products,
 )
 from matching.profiles import Match, MemberProfile
 from matching.scoring import MatchConfig, aggregate_needs, group_max, peer_score, rank_mentors
@@ -48,6 +48,9 @@ class MatchEngine:
         self._changes = 0
         self._stacks: dict[str, Stack] = {}
         self._peer_ids: np.ndarray | None = None
+        self._base_peer_ids: np.ndarray | None = None  # as of the last build
+        self._changed: set[int] = set()  # members upserted or removed since that build
+        self._base_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._codes: dict[str, int] = {}
         self._codes_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._org_cache: dict[str, np.ndarray] = {}
@@ -70,15 +73,18 @@ class MatchEngine:
             offer_texts += [r.text for r in rows]
             offer_owner += [mid] * len(rows)
             offer_w += [self._row_weight(r) for r in rows]
-        corpus = need_texts + offer_texts or ["passerelle"]
+        corpus = need_texts + offer_texts
         self._encoder = TextEncoder(
             word_weight=cfg.word_weight,
             char_weight=cfg.char_weight,
             thesaurus_weight=cfg.thesaurus_weight,
             lsa_weight=cfg.lsa_weight,
             lsa_components=cfg.lsa_components,
-        ).fit(corpus)
-        encoded = self._encoder.transform(need_texts + offer_texts).astype(np.float32)
+        )
+        if corpus:  # one pass: each distinct text is analysed once per vectorizer
+            encoded = self._encoder.fit_transform(corpus).astype(np.float32)
+        else:
+            encoded = self._encoder.fit(["passerelle"]).transform([]).astype(np.float32)
         n = len(need_texts)
         self._needs = RowStore(
             encoded[:n], np.asarray(need_owner, dtype=np.int64), np.ones(n, dtype=np.float64)
@@ -87,8 +93,38 @@ class MatchEngine:
             encoded[n:], np.asarray(offer_owner, dtype=np.int64), np.asarray(offer_w, dtype=float)
         )
         self._changes = 0
+        self._base_peer_ids, self._base_codes = None, {}
+        self._changed.clear()
         self._touch()
         return self
+
+    @classmethod
+    def restore(
+        cls,
+        config: MatchConfig,
+        encoder: TextEncoder,
+        profiles: Iterable[MemberProfile],
+        needs: RowStore,
+        offers: RowStore,
+        changes_since_fit: int = 0,
+    ) -> MatchEngine:
+        """An engine from saved parts (see `matching.snapshot`): no fitting, no encoding."""
+        engine = cls(config)
+        engine._encoder, engine._needs, engine._offers = encoder, needs, offers
+        for p in profiles:
+            engine._profiles[p.id] = p
+            engine._need_meta[p.id], engine._offer_meta[p.id] = need_rows(p), offer_rows(p)
+        engine._changes = changes_since_fit
+        engine._touch()
+        return engine
+
+    def state(self) -> tuple[TextEncoder, RowStore, RowStore]:
+        """The fitted encoder and the two row stores (for `matching.snapshot`)."""
+        return self._fitted()
+
+    def profiles(self) -> list[MemberProfile]:
+        """Every indexed profile, in indexing order."""
+        return list(self._profiles.values())
 
     def upsert(self, profile: MemberProfile) -> None:
         """Add or replace one member, encoded with the fitted vocabulary (no refit)."""
@@ -102,6 +138,7 @@ class MatchEngine:
         self._profiles[profile.id] = profile
         self._need_meta[profile.id], self._offer_meta[profile.id] = (ids, texts), rows
         self._changes += 1
+        self._changed.add(profile.id)
         self._touch()
 
     def remove(self, member_id: int) -> None:
@@ -112,6 +149,7 @@ class MatchEngine:
         offers.drop(member_id)
         del self._profiles[member_id], self._need_meta[member_id], self._offer_meta[member_id]
         self._changes += 1
+        self._changed.add(member_id)
         self._touch()
 
     @property
@@ -221,7 +259,7 @@ class MatchEngine:
         offers, weights = self._offers_store().rows(coach_id)
         if stack.empty or offers.shape[0] == 0:
             return []
-        per_need = products(stack.matrix_t, offers) * weights[:, None]
+        per_need = stack_products(stack, offers) * weights[:, None]
         best = np.maximum(per_need.max(axis=0), 0.0)
         sizes = np.diff(np.r_[stack.starts, best.size])
         w = self._config.need_max_weight
@@ -312,13 +350,27 @@ class MatchEngine:
         """(same region as me, other organisation type than me) over a stack's members."""
         key = f"{name}:structure"
         if key not in self._codes_cache:
-            members = [self._profiles[int(i)] for i in self._stack(name).members]
-            regions = np.asarray([self._code(p.region) for p in members], dtype=np.int64)
-            types = np.asarray([self._code(p.organization_type) for p in members], dtype=np.int64)
+            stack = self._stack(name)
+            base_key = f"{name}:base-structure"
+            if base_key not in self._base_codes:  # the stack's base part, once per build
+                base_members = self._stack_store(name).base_members(name)
+                self._base_codes[base_key] = self._region_type_codes(base_members)
+            regions, types = self._base_codes[base_key]
+            n_base = stack.base_groups.size
+            extra = self._region_type_codes(stack.members[n_base:])
+            regions = np.concatenate([regions[stack.base_groups], extra[0]])
+            types = np.concatenate([types[stack.base_groups], extra[1]])
             self._codes_cache[key] = (regions, types)
         regions, types = self._codes_cache[key]
         same_region = regions == (self._code(me.region) if me.region else -2)
         return same_region, types != self._code(me.organization_type)
+
+    def _region_type_codes(self, member_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Region and organisation-type codes (-1 for members gone since: never selected)."""
+        members = [self._profiles.get(int(i)) for i in member_ids]
+        regions = [self._code(p.region) if p else -1 for p in members]
+        types = [self._code(p.organization_type) if p else -1 for p in members]
+        return np.asarray(regions, dtype=np.int64), np.asarray(types, dtype=np.int64)
 
     def _code(self, value: str | None) -> int:
         if value is None:
@@ -327,17 +379,36 @@ class MatchEngine:
 
     def _stack(self, name: str) -> Stack:
         if name not in self._stacks:
-            avail = [p for p in self._profiles.values() if p.available]
-            coach = name == "coach_offers"
-            ids = [p.id for p in avail if p.is_coach == coach]
-            store = self._needs_store() if name == "member_needs" else self._offers_store()
-            self._stacks[name] = store.stack(np.asarray(ids, dtype=np.int64))
+            store = self._stack_store(name)
+            self._stacks[name] = store.cached_stack(name, self._stack_filter(name))
         return self._stacks[name]
 
+    def _stack_store(self, name: str) -> RowStore:
+        return self._needs_store() if name == "member_needs" else self._offers_store()
+
+    def _stack_filter(self, name: str) -> Callable[[int], bool]:
+        """Which members a stack holds: available coaches, or available non-coaches."""
+        coach = name == "coach_offers"
+        profiles = self._profiles
+
+        def allowed(member_id: int) -> bool:
+            p = profiles.get(member_id)
+            return p is not None and p.available and p.is_coach == coach
+
+        return allowed
+
     def _peer_candidates(self) -> np.ndarray:
+        """Sorted ids of available non-coaches: the build-time set, patched by changes since."""
         if self._peer_ids is None:
-            ids = [p.id for p in self._profiles.values() if p.available and not p.is_coach]
-            self._peer_ids = np.asarray(sorted(ids), dtype=np.int64)
+            if self._base_peer_ids is None:
+                ids = [p.id for p in self._profiles.values() if p.available and not p.is_coach]
+                self._base_peer_ids = np.asarray(sorted(ids), dtype=np.int64)
+                self._changed.clear()
+            changed = np.fromiter(self._changed, dtype=np.int64, count=len(self._changed))
+            kept = self._base_peer_ids[~np.isin(self._base_peer_ids, changed)]
+            allowed = self._stack_filter("member_needs")
+            added = [m for m in self._changed if allowed(m)]
+            self._peer_ids = np.union1d(kept, np.asarray(added, dtype=np.int64))
         return self._peer_ids
 
     def _allowed(
@@ -444,7 +515,7 @@ class MatchEngine:
             slots = self._peer_slots("member_needs")[0]
             sizes = np.diff(np.r_[need_stack.starts, need_stack.weights.size])
             if a_offers.shape[0]:
-                per_need = products(need_stack.matrix_t, a_offers) * a_weights[:, None]
+                per_need = stack_products(need_stack, a_offers) * a_weights[:, None]
                 blocks["a_helps_b"] = (per_need, need_stack)
                 best = np.maximum(per_need.max(axis=0), 0.0)
                 rel = w * group_max(best[np.newaxis, :], need_stack.starts, need_stack.groups)[0]

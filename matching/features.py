@@ -17,7 +17,7 @@ for a faster index).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,7 +31,14 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
 from matching.profiles import MemberProfile
-from matching.text import analyze, distinct, fit_tfidf, make_char_vectorizer, make_word_vectorizer
+from matching.text import (
+    analyze,
+    distinct,
+    fit_transform_tfidf,
+    make_char_vectorizer,
+    make_word_vectorizer,
+    remembering_analyses,
+)
 
 __all__ = [
     "OfferRow",
@@ -45,6 +52,7 @@ __all__ = [
     "products",
     "scatter",
     "similarities",
+    "stack_products",
 ]
 
 
@@ -150,38 +158,62 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Iterable[str], y: Any = None) -> TextEncoder:
         """Fit the vocabularies (and the SVD) on a corpus of need and offer texts."""
+        self._fit_unique(list(X))
+        return self
+
+    def fit_transform(self, X: Iterable[str], y: Any = None, **fit_params: Any) -> sp.csr_matrix:
+        """``fit(X).transform(X)``, analysing each distinct text once per vectorizer."""
         texts = list(X)
+        with remembering_analyses():
+            blocks, inverse = self._fit_unique(texts)
+        encoded = self._combine(blocks)
+        return encoded if encoded.shape[0] == len(texts) else encoded[inverse]
+
+    def _fit_unique(self, texts: list[str]) -> tuple[list[sp.csr_matrix], np.ndarray]:
+        """Fit every block; return the weighted blocks of the distinct texts and their index."""
         weights = (self.word_weight, self.char_weight, self.thesaurus_weight, self.lsa_weight)
         if any(w < 0 for w in weights) or not any(w > 0 for w in weights):
             raise ValueError("block weights must be >= 0 with at least one > 0")
         if not texts:
             raise ValueError("cannot fit a TextEncoder on no text")
-        self.word_ = fit_tfidf(make_word_vectorizer(), texts)
-        self.char_ = fit_tfidf(make_char_vectorizer(), texts) if self.char_weight > 0 else None
+        unique, inverse = distinct(texts)
+        multiplicity = np.bincount(inverse, minlength=len(unique))
+        self.word_ = make_word_vectorizer()
+        word = fit_transform_tfidf(self.word_, unique, multiplicity)
+        self.char_, char = None, None
+        if self.char_weight > 0:
+            self.char_ = make_char_vectorizer()
+            char = fit_transform_tfidf(self.char_, unique, multiplicity)
         self.thesaurus_ = (
             ThesaurusVectorizer(self.thesaurus).fit(texts) if self.thesaurus_weight > 0 else None
         )
         self.svd_ = None
         if self.lsa_weight > 0:
-            unique, inverse = distinct(texts)
-            word = self.word_.transform(unique)[inverse]
-            k = max(1, min(self.lsa_components, word.shape[0] - 1, word.shape[1] - 1))
-            self.svd_ = TruncatedSVD(n_components=k, random_state=self.random_state).fit(word)
-        self.n_features_out_ = sum(b.shape[1] for b in self._blocks(texts[:1]))
-        return self
+            k = max(1, min(self.lsa_components, len(texts) - 1, word.shape[1] - 1))
+            svd = TruncatedSVD(n_components=k, random_state=self.random_state)
+            self.svd_ = svd.fit(word if len(unique) == len(texts) else word[inverse])
+        blocks = self._weighted(unique, word, char)
+        self.n_features_out_ = sum(b.shape[1] for b in blocks)
+        return blocks, inverse
 
-    def _blocks(self, texts: list[str]) -> list[sp.csr_matrix]:
-        word = self.word_.transform(texts)
+    def _weighted(
+        self, texts: list[str], word: sp.csr_matrix, char: sp.csr_matrix | None
+    ) -> list[sp.csr_matrix]:
+        """The blocks of `texts`, each L2-normalised and scaled by the root of its weight."""
         blocks: list[tuple[Any, float]] = []
         if self.word_weight > 0:
             blocks.append((word, self.word_weight))
         if self.char_ is not None:
-            blocks.append((self.char_.transform(texts), self.char_weight))
+            blocks.append((char, self.char_weight))
         if self.thesaurus_ is not None:
             blocks.append((self.thesaurus_.transform(texts), self.thesaurus_weight))
         if self.svd_ is not None:
             blocks.append((sp.csr_matrix(self.svd_.transform(word)), self.lsa_weight))
         return [np.sqrt(w) * l2_normalize(sp.csr_matrix(b)) for b, w in blocks]
+
+    @staticmethod
+    def _combine(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+        return l2_normalize(sp.hstack(blocks, format="csr"))
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """Encode texts with the fitted vocabulary (unknown words simply count for nothing)."""
@@ -190,7 +222,9 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         if not texts:
             return sp.csr_matrix((0, self.n_features_out_), dtype=np.float64)
         unique, inverse = distinct(texts)  # rows are encoded independently: once per text
-        encoded = l2_normalize(sp.hstack(self._blocks(unique), format="csr"))
+        word = self.word_.transform(unique)
+        char = self.char_.transform(unique) if self.char_ is not None else None
+        encoded = self._combine(self._weighted(unique, word, char))
         return encoded if len(unique) == len(texts) else encoded[inverse]
 
 
@@ -219,18 +253,34 @@ def offer_rows(profile: MemberProfile) -> list[OfferRow]:
 
 @dataclass(frozen=True, slots=True)
 class Stack:
-    """Rows of a subset of members, grouped contiguously by member."""
+    """Rows of a subset of members, grouped contiguously by member.
 
-    matrix_t: sp.csr_matrix  # (n_features, n_rows): one postings list per term, built once
+    The rows are the live rows of a cached base part (`base_t`, transposed once per build;
+    `live` selects the rows still current, None when all are) followed by the rows upserted
+    since (`extra_t`), so an upsert costs a small transpose, not a new stack.
+    """
+
+    base_t: sp.csr_matrix  # (n_features, n_base_rows): one postings list per term
+    live: np.ndarray | None  # base rows still current, in order (None: every base row)
+    extra_t: sp.csr_matrix | None  # (n_features, n_extra_rows) of rows upserted since build
     weights: np.ndarray  # per-row weight (profile rows count less than offers)
     members: np.ndarray  # member id of each group
     starts: np.ndarray  # first row of each group
     groups: np.ndarray  # group (position in `members`) of each row
+    base_groups: np.ndarray  # position among the base part's groups of each live base group
 
     @property
     def empty(self) -> bool:
         """True when no member of the subset has a row."""
         return self.members.size == 0
+
+    @property
+    def matrix_t(self) -> sp.csr_matrix:
+        """All rows as one (n_features, n_rows) matrix (built on demand; for references)."""
+        base = self.base_t if self.live is None else self.base_t[:, self.live]
+        if self.extra_t is None:
+            return sp.csr_matrix(base)
+        return sp.hstack([base, self.extra_t], format="csr")
 
 
 def products(matrix_t: sp.csr_matrix, queries: sp.csr_matrix) -> np.ndarray:
@@ -258,9 +308,30 @@ def products(matrix_t: sp.csr_matrix, queries: sp.csr_matrix) -> np.ndarray:
     return np.ascontiguousarray((postings.T @ weights.T).T)
 
 
+def stack_products(stack: Stack, queries: sp.csr_matrix) -> np.ndarray:
+    """Dense ``queries @ stack.matrix_t`` computed part by part (same values, bitwise)."""
+    out = products(stack.base_t, queries)
+    if stack.live is not None:
+        out = out[:, stack.live]
+    if stack.extra_t is not None:
+        out = np.hstack([out, products(stack.extra_t, queries)])
+    return out
+
+
 def similarities(stack: Stack, queries: sp.csr_matrix) -> np.ndarray:
     """Cosine of each query row with each stacked row: (n_queries, n_rows), weighted."""
-    return products(stack.matrix_t, queries) * stack.weights
+    return stack_products(stack, queries) * stack.weights
+
+
+@dataclass(frozen=True, slots=True)
+class _BasePart:
+    """The base rows of a subset, transposed once per build."""
+
+    matrix_t: sp.csr_matrix
+    rows: np.ndarray  # base row numbers of the subset
+    owners: np.ndarray
+    weights: np.ndarray
+    group_owners: np.ndarray  # member id of each run of rows
 
 
 class RowStore:
@@ -271,6 +342,7 @@ class RowStore:
         self.spans = _spans(owners)
         self.extra: dict[int, tuple[sp.csr_matrix, np.ndarray]] = {}
         self.dead: set[int] = set()
+        self._parts: dict[str, _BasePart] = {}
 
     def put(self, member_id: int, rows: sp.csr_matrix, weights: np.ndarray) -> None:
         """Replace a member's rows (their base rows, if any, stop counting)."""
@@ -291,24 +363,90 @@ class RowStore:
 
     def stack(self, allowed: np.ndarray) -> Stack:
         """The live rows of the `allowed` member ids, grouped by member, ready for queries."""
-        dead = np.fromiter(self.dead, dtype=np.int64, count=len(self.dead))
-        mask = np.isin(self.base_owners, allowed) & ~np.isin(self.base_owners, dead)
-        parts, owners, weights = (
-            [self.base[mask]],
-            [self.base_owners[mask]],
-            [self.base_weights[mask]],
-        )
         allowed_set = set(allowed.tolist())
+        part = self._base_part(allowed)
+        return self._assemble(part, lambda mid: mid in allowed_set)
+
+    def cached_stack(self, key: str, allowed: Callable[[int], bool]) -> Stack:
+        """`stack` of the members for which `allowed(member id)` holds, base part cached.
+
+        The base part (rows encoded at build time) is selected and transposed on the first call
+        for `key`; later calls only mask the base rows of members changed since and append
+        their new rows. `allowed` must depend on the member's profile alone: a changed
+        member's base rows are dead anyway, so the cached selection never goes stale.
+        """
+        part = self._parts.get(key)
+        if part is None:
+            owners = np.unique(self.base_owners)
+            ok = np.fromiter((allowed(int(m)) for m in owners), dtype=bool, count=owners.size)
+            part = self._parts[key] = self._base_part(owners[ok])
+        return self._assemble(part, allowed)
+
+    def consolidated(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """(matrix, owners, weights) of every live row, in query order (base, then upserts)."""
+        dead = np.fromiter(self.dead, dtype=np.int64, count=len(self.dead))
+        live = np.flatnonzero(~np.isin(self.base_owners, dead))
+        parts, owners, weights = (
+            [self.base[live]],
+            [self.base_owners[live]],
+            [self.base_weights[live]],
+        )
         for mid, (rows, w) in self.extra.items():
-            if mid in allowed_set and rows.shape[0]:
+            parts.append(sp.csr_matrix(rows, dtype=self.base.dtype))
+            owners.append(np.full(rows.shape[0], mid, dtype=np.int64))
+            weights.append(np.asarray(w, dtype=np.float64))
+        matrix = sp.csr_matrix(sp.vstack(parts, format="csr"))
+        return matrix, np.concatenate(owners), np.concatenate(weights)
+
+    def base_members(self, key: str) -> np.ndarray:
+        """Member id of each group of the cached base part `key` (see `cached_stack`)."""
+        return self._parts[key].group_owners
+
+    def _base_part(self, allowed: np.ndarray) -> _BasePart:
+        rows = np.flatnonzero(np.isin(self.base_owners, allowed))
+        matrix_t = self.base[rows].T.tocsr()
+        owners = self.base_owners[rows]
+        group_owners = owners[_group_starts(owners)]
+        return _BasePart(matrix_t, rows, owners, self.base_weights[rows], group_owners)
+
+    def _assemble(self, part: _BasePart, allowed: Callable[[int], bool]) -> Stack:
+        live: np.ndarray | None = None
+        owners, weights = part.owners, part.weights
+        base_groups = np.arange(part.group_owners.size)
+        if self.dead:
+            dead = np.fromiter(self.dead, dtype=np.int64, count=len(self.dead))
+            current = ~np.isin(owners, dead)
+            if not current.all():
+                live = np.flatnonzero(current)
+                owners, weights = owners[live], weights[live]
+                base_groups = np.flatnonzero(~np.isin(part.group_owners, dead))
+        parts, extra_owners, extra_weights = [], [owners], [weights]
+        for mid, (rows, w) in self.extra.items():
+            if rows.shape[0] and allowed(mid):
                 parts.append(rows)
-                owners.append(np.full(rows.shape[0], mid, dtype=np.int64))
-                weights.append(w)
-        matrix = sp.vstack(parts, format="csr")
-        own = np.concatenate(owners)
-        starts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]]) if own.size else own
+                extra_owners.append(np.full(rows.shape[0], mid, dtype=np.int64))
+                extra_weights.append(w)
+        extra_t = sp.vstack(parts, format="csr").T.tocsr() if parts else None
+        own = np.concatenate(extra_owners)
+        starts = _group_starts(own)
         groups = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, own.size]))
-        return Stack(matrix.T.tocsr(), np.concatenate(weights), own[starts], starts, groups)
+        return Stack(
+            part.matrix_t,
+            live,
+            extra_t,
+            np.concatenate(extra_weights),
+            own[starts],
+            starts,
+            groups,
+            base_groups,
+        )
+
+
+def _group_starts(owners: np.ndarray) -> np.ndarray:
+    """First row of each run of equal owners."""
+    if owners.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
 
 
 def scatter(out: np.ndarray, sorted_ids: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:

@@ -10,17 +10,20 @@ vectorizers using them (character n-grams tolerate typos and missing accents).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import snowballstemmer
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
 __all__ = [
     "ABBREVIATIONS",
@@ -30,10 +33,13 @@ __all__ = [
     "content_text",
     "distinct",
     "fit_tfidf",
+    "fit_transform_tfidf",
     "fold_accents",
+    "idf_with_multiplicity",
     "make_char_vectorizer",
     "make_word_vectorizer",
     "normalize",
+    "remembering_analyses",
     "stem",
     "tokenize",
 ]
@@ -133,18 +139,70 @@ def stem(token: str) -> str:
 
 def analyze(text: str) -> list[str]:
     """Stemmed content tokens of `text` ("animer", "animation", "animateur" all give "anim")."""
+    if _MEMO.active:
+        return list(_MEMO.analyses(text)[1])
     return list(_analyzed(text))
 
 
 @lru_cache(maxsize=131072)
 def _analyzed(text: str) -> tuple[str, ...]:
-    stems = (stem(tok) for tok in _tokens(text))
+    return _stems_of(_tokens(text))
+
+
+def _stems_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    stems = (stem(tok) for tok in tokens)
     return tuple(s for s in stems if s in ABBREVIATIONS or (len(s) > 1 and s not in STOP_WORDS))
 
 
 def content_text(text: str) -> str:
     """The normalised text without stop words: the input of character n-gram vectorizers."""
+    if _MEMO.active:
+        return _MEMO.analyses(text)[0]
     return " ".join(_tokens(text))
+
+
+class _AnalysisMemo:
+    """(content text, stems) of every text seen while `remembering_analyses` is open.
+
+    Encoding a corpus runs three analysers over each text (word n-grams, character n-grams,
+    thesaurus); past the size of the LRU caches every pass would normalise the texts again.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.memo: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return self.depth > 0
+
+    def analyses(self, text: str) -> tuple[str, tuple[str, ...]]:
+        found = self.memo.get(text)
+        if found is None:
+            tokens = _tokens(text)
+            found = self.memo[text] = (" ".join(tokens), _stems_of(tokens))
+        return found
+
+
+_MEMO = _AnalysisMemo()
+
+
+@contextmanager
+def remembering_analyses() -> Iterator[None]:
+    """Analyse each text once while the block runs (for one pass over a large corpus).
+
+    The memo is dropped when the outermost block exits; results are the same as without it.
+    """
+    with _MEMO.lock:
+        _MEMO.depth += 1
+    try:
+        yield
+    finally:
+        with _MEMO.lock:
+            _MEMO.depth -= 1
+            if _MEMO.depth == 0:
+                _MEMO.memo = {}
 
 
 class FrenchNormalizer(TransformerMixin, BaseEstimator):
@@ -229,37 +287,72 @@ def distinct(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     return list(position), inverse
 
 
-def fit_tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> TfidfVectorizer:
-    """``vectorizer.fit(texts)``, analysing each distinct text once (member texts repeat).
-
-    The vocabulary of a TF-IDF vectorizer that keeps every term (integer ``min_df <= 1``,
-    ``max_df=1.0``, no ``max_features``) does not depend on repetitions; only the document
-    frequencies do, and they are counted here with each distinct text's multiplicity and turned
-    into ``idf_`` with scikit-learn's own formula, so the fitted state is the same. Other
-    settings fall back to a plain fit.
-    """
-    unique, inverse = distinct(texts)
-    keeps_all = (
+def _keeps_every_term(vectorizer: TfidfVectorizer) -> bool:
+    """True when the vocabulary cannot depend on how often a text repeats."""
+    return (
         isinstance(vectorizer.min_df, int)
         and vectorizer.min_df <= 1
         and isinstance(vectorizer.max_df, float)
         and vectorizer.max_df == 1.0
         and vectorizer.max_features is None
         and vectorizer.vocabulary is None
+        and vectorizer.use_idf
     )
-    if not keeps_all or len(unique) == len(texts) or not vectorizer.use_idf:
-        return vectorizer.fit(texts)
-    vectorizer.fit(unique)
-    counts = CountVectorizer.transform(vectorizer, unique).tocsr()
-    multiplicity = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
-    per_entry = np.repeat(multiplicity, np.diff(counts.indptr))
+
+
+def idf_with_multiplicity(
+    counts: sp.csr_matrix, multiplicity: np.ndarray, smooth_idf: bool = True
+) -> np.ndarray:
+    """``TfidfTransformer.fit(counts repeated by multiplicity).idf_`` without repeating rows.
+
+    Each distinct text's terms count `multiplicity` times in the document frequencies, which
+    then go through scikit-learn's own formula (same dtype and operation order, so the result
+    is bitwise the same as fitting on the repeated texts).
+    """
+    per_entry = np.repeat(multiplicity.astype(np.float64), np.diff(counts.indptr))
     df = np.bincount(counts.indices, weights=per_entry, minlength=counts.shape[1])
     dtype = counts.dtype if counts.dtype in (np.float64, np.float32) else np.float64
     df = df.astype(dtype, copy=False)  # as TfidfTransformer.fit (integers: exact)
-    df += float(vectorizer.smooth_idf)
-    idf = np.full_like(df, fill_value=len(texts) + int(vectorizer.smooth_idf), dtype=dtype)
+    df += float(smooth_idf)
+    n_samples = int(multiplicity.sum()) + int(smooth_idf)
+    idf = np.full_like(df, fill_value=n_samples, dtype=dtype)
     idf /= df
     np.log(idf, out=idf)
     idf += 1.0
+    return idf
+
+
+def fit_transform_tfidf(
+    vectorizer: TfidfVectorizer, unique: Sequence[str], multiplicity: np.ndarray
+) -> sp.csr_matrix:
+    """Fit `vectorizer` as on the texts repeated by `multiplicity`; TF-IDF rows of `unique`.
+
+    Each distinct text is analysed once: scikit-learn's ``CountVectorizer.fit_transform``
+    learns the vocabulary and the counts in one pass, the document frequencies count each text
+    with its multiplicity (`idf_with_multiplicity`), and a `TfidfTransformer` with the
+    vectorizer's settings turns the counts into rows. The fitted ``vocabulary_`` and ``idf_``
+    and the returned rows equal ``vectorizer.fit(texts)`` then ``vectorizer.transform(unique)``.
+    Settings whose vocabulary depends on repetitions fall back to exactly that.
+    """
+    if not _keeps_every_term(vectorizer):
+        texts = np.repeat(np.asarray(unique, dtype=object), multiplicity).tolist()
+        return sp.csr_matrix(vectorizer.fit(texts).transform(unique))
+    counts = sp.csr_matrix(CountVectorizer.fit_transform(vectorizer, unique))
+    counts.sort_indices()  # fit_transform renumbers terms; transform returns sorted rows
+    idf = idf_with_multiplicity(counts, multiplicity, vectorizer.smooth_idf)
     vectorizer.idf_ = idf
+    transformer = TfidfTransformer(
+        norm=vectorizer.norm,
+        use_idf=True,
+        smooth_idf=vectorizer.smooth_idf,
+        sublinear_tf=vectorizer.sublinear_tf,
+    ).fit(counts[:1])  # states the feature count; the idf is the one computed above
+    transformer.idf_ = idf
+    return sp.csr_matrix(transformer.transform(counts, copy=False))
+
+
+def fit_tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> TfidfVectorizer:
+    """``vectorizer.fit(texts)``, analysing each distinct text once (member texts repeat)."""
+    unique, inverse = distinct(texts)
+    fit_transform_tfidf(vectorizer, unique, np.bincount(inverse, minlength=len(unique)))
     return vectorizer
