@@ -23,6 +23,7 @@ from service.accounts.controllers import AuthController
 from service.accounts.guards import authenticated_api
 from service.accounts.me import MeController
 from service.accounts.middleware import BearerTokenMiddleware
+from service.accounts.principal_cache import PrincipalCache
 from service.accounts.throttle import SignInThrottle
 from service.db.migrate import upgrade
 from service.db.session import make_alchemy_config, make_engine
@@ -33,11 +34,13 @@ from service.dependencies import (
     provide_training_cache,
 )
 from service.errors import EXCEPTION_HANDLERS
-from service.health import health
+from service.health import health, liveness
 from service.imports.controllers import ImportController
 from service.matches.controllers import MatchController, MatchRequestController
 from service.matches.index import MatchingIndex
+from service.matches.snapshots import snapshot_path
 from service.members.controllers import MemberController, NeedController
+from service.members.read_cache import MemberReadCache
 from service.openapi import document_errors, document_raw_bodies
 from service.pages import PAGE_HANDLERS
 from service.questionnaire.controllers import (
@@ -45,6 +48,7 @@ from service.questionnaire.controllers import (
     QuestionnaireController,
     ResponsesImportController,
 )
+from service.read_side import provide_read_side
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
 from service.training.cache import TrainingCache
@@ -75,6 +79,7 @@ ROUTE_HANDLERS = [
     TrainingController,
     DemandController,
     health,
+    liveness,
 ]
 
 
@@ -83,13 +88,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    match_index = MatchingIndex(sessionmaker)
+    match_index = MatchingIndex(
+        sessionmaker, snapshot_path(settings.data_dir) if settings.index_snapshot else None
+    )
+    member_reads = MemberReadCache()
+    match_index.on_change(member_reads.forget)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade(engine)
-        await match_index.build()
+        await match_index.start()
         try:
             yield
         finally:
@@ -116,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "match_index": Provide(provide_match_index, sync_to_thread=False),
+            "reads": Provide(provide_read_side, sync_to_thread=False),
             "training_cache": Provide(provide_training_cache, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
@@ -126,8 +136,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "sessionmaker": sessionmaker,
                 "match_index": match_index,
+                "member_reads": member_reads,
                 "training_cache": TrainingCache(),
                 "sign_in_throttle": SignInThrottle(),
+                "principal_cache": PrincipalCache(settings.auth_cache_seconds),
             }
         ),
         request_max_body_size=settings.max_body_bytes,

@@ -52,6 +52,19 @@ def _upgrade(settings: Settings) -> None:
     asyncio.run(main())
 
 
+def _prepare_index(settings: Settings) -> None:
+    """Build and save the matching index snapshot when the workers could not just load it."""
+    import time
+
+    from service.matches.startup import prepare_snapshot
+
+    start = time.perf_counter()
+    built = asyncio.run(prepare_snapshot(settings))
+    if built is not None:
+        seconds = time.perf_counter() - start
+        print(f"Matching index: {built} members indexed in {seconds:.1f} s.")
+
+
 def _load_demo(settings: Settings, force: bool) -> bool:
     from service.demo.loader import load_demo
 
@@ -78,6 +91,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _upgrade(settings)
     if args.demo:
         _load_demo(settings, force=False)
+    if settings.index_snapshot:
+        _prepare_index(settings)
     host_shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"Passerelle on http://{host_shown}:{args.port}/  (API docs: /schema)")
     print(f"Database: {settings.database_url}")
@@ -91,7 +106,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="warning",
+        log_level=args.log_level,
+        access_log=args.access_log,
     )
     return EXIT_OK
 
@@ -190,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="load the demo community if empty")
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (info shows each worker's start-up)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (off: it costs throughput)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.accounts.guards import principal_of
 from service.accounts.principal import Principal
 from service.matches.index import MatchingIndex
+from service.read_side import ReadSide
 from service.settings import Settings
 from service.training.cache import TrainingCache
 
@@ -44,5 +45,7 @@ AppSettings: TypeAlias = NamedDependency[Settings]
 """The settings the app was created with."""
 MatchIndex: TypeAlias = NamedDependency[MatchingIndex]
 """This worker's matching index (replays the change log before each query)."""
+Reads: TypeAlias = NamedDependency[ReadSide]
+"""The caller and this worker's read models, as one dependency (see `service.read_side`)."""
 TrainingCacheDep: TypeAlias = NamedDependency[TrainingCache]
 """This worker's fitted recommender and demand clustering cache."""

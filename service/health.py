@@ -1,4 +1,4 @@
-"""`GET /api/health`: is the database reachable, and at which schema version."""
+"""`GET /api/health`: is the database reachable, and at which schema version; `/live`: liveness."""
 
 from __future__ import annotations
 
@@ -41,3 +41,20 @@ async def health(db_session: DbSession) -> Response[Health]:
         status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
         headers=None if healthy else {"Retry-After": "5"},
     )
+
+
+class Liveness(msgspec.Struct, kw_only=True):
+    """The process answers."""
+
+    status: str
+
+
+@get(
+    "/api/health/live",
+    tags=["health"],
+    summary="Liveness: the process answers (no database call)",
+    opt={"public": True},
+)
+async def liveness() -> Liveness:
+    """200 as long as this worker's event loop runs; for load balancers' liveness probes."""
+    return Liveness(status="ok")

@@ -30,6 +30,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     debug: bool = False
     migrate_on_start: bool = True
     secure_cookies: bool = False
+    auth_cache_seconds: float = 30.0
+    index_snapshot: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +75,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             debug=_flag(env.get("PASSERELLE_DEBUG", "false")),
             migrate_on_start=_flag(env.get("PASSERELLE_MIGRATE_ON_START", "true")),
             secure_cookies=_flag(env.get("PASSERELLE_SECURE_COOKIES", "false")),
+            auth_cache_seconds=float(env.get("PASSERELLE_AUTH_CACHE_SECONDS", 30)),
+            index_snapshot=_flag(env.get("PASSERELLE_INDEX_SNAPSHOT", "true")),
         )
     except ValueError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

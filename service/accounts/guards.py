@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -11,7 +11,8 @@ from litestar.handlers.base import BaseRouteHandler
 from service.accounts.principal import Principal
 from service.errors import AuthenticationError, PermissionDeniedError
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+"""Guards are coroutines: Litestar runs a plain function guard in a thread on every request."""
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -25,7 +26,7 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 def requires_role(*roles: str) -> Guard:
     """A guard letting through only the given roles."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if principal_of(connection).role not in roles:
             raise PermissionDeniedError(f"Reserved to: {', '.join(roles)}.")
 
@@ -37,7 +38,7 @@ animator_only = requires_role("animator")
 trainer_or_animator = requires_role("trainer", "animator")
 
 
-def authenticated_api(
+async def authenticated_api(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """App-wide guard: every `/api` route needs a principal unless marked `opt={"public": True}`.

@@ -13,8 +13,11 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from service.accounts.principal import Principal
+from service.accounts.principal_cache import PrincipalCache
 from service.accounts.services import authenticate_token
 from service.accounts.sessions import SESSION_COOKIE
+from service.accounts.tokens import token_digest
 from service.errors import AuthenticationError
 
 API_PREFIX = "/api/"
@@ -28,6 +31,21 @@ def _cookie(header: str, name: str) -> str | None:
     return None
 
 
+async def _principal(scope: Scope, token: str) -> Principal | None:
+    """Who `token` belongs to: from this worker's short-lived cache, else the database."""
+    state = scope["app"].state
+    cache: PrincipalCache = state.principal_cache
+    digest = token_digest(token)
+    principal = cache.get(digest)
+    if principal is None:
+        async with state.sessionmaker.kw["bind"].connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")  # one round trip
+            principal = await authenticate_token(connection, token)
+        if principal is not None:
+            cache.put(digest, principal, principal.token_expires_at)
+    return principal
+
+
 class BearerTokenMiddleware(ASGIMiddleware):
     """Attach the principal of a valid bearer token to the request scope."""
 
@@ -37,18 +55,15 @@ class BearerTokenMiddleware(ASGIMiddleware):
         scope["user"] = None
         headers = Headers.from_scope(scope)
         header = headers.get("authorization")
-        sessionmaker = scope["app"].state.sessionmaker
         if not header and not scope["path"].startswith(API_PREFIX):
             token = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
             if token:
-                async with sessionmaker() as session:
-                    scope["user"] = await authenticate_token(session, token)
+                scope["user"] = await _principal(scope, token)
         elif header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise AuthenticationError("Use 'Authorization: Bearer <token>'.")
-            async with sessionmaker() as session:
-                principal = await authenticate_token(session, token.strip())
+            principal = await _principal(scope, token.strip())
             if principal is None:
                 raise AuthenticationError("Invalid, expired or revoked token.")
             scope["user"] = principal

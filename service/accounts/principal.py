@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +14,7 @@ class Principal:
     member_id: int
     role: str
     token_id: int | None = None
+    token_expires_at: datetime | None = None
 
     @property
     def is_animator(self) -> bool:

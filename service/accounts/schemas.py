@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from service.members.schemas import DisplayName, Email
+from service.members.schemas import NO_NUL, DisplayName, Email
 
 Password = Annotated[str, Meta(min_length=10, max_length=256, description="At least 10 characters")]
 
@@ -30,7 +30,7 @@ class RegisterRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Email and password exchanged for a bearer token."""
 
-    email: Annotated[str, Meta(max_length=254)]
+    email: Annotated[str, Meta(max_length=254, pattern=NO_NUL)]
     password: Annotated[str, Meta(max_length=256)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from service.accounts.passwords import hash_password, verify_password
 from service.accounts.principal import Principal
@@ -62,23 +62,36 @@ async def issue_token(
     return token, record
 
 
-async def authenticate_token(session: AsyncSession, token: str) -> Principal | None:
-    """The principal for a valid, unexpired, unrevoked access token; None otherwise."""
+async def authenticate_token(
+    database: AsyncSession | AsyncConnection, token: str
+) -> Principal | None:
+    """The principal for a valid, unexpired, unrevoked access token; None otherwise.
+
+    Reads plain columns (no ORM objects): it runs on most requests that miss the cache.
+    """
     row = (
-        await session.execute(
-            select(ApiToken, Account.role, Member.id)
+        await database.execute(
+            select(
+                ApiToken.id,
+                ApiToken.account_id,
+                ApiToken.revoked_at,
+                ApiToken.expires_at,
+                Account.role,
+                Member.id.label("member_id"),
+            )
             .join(Account, Account.id == ApiToken.account_id)
             .join(Member, Member.account_id == Account.id)
             .where(ApiToken.token_hash == token_digest(token), ApiToken.kind == ACCESS)
         )
     ).first()
-    if row is None:
-        return None
-    record, role, member_id = row
-    if record.revoked_at is not None or record.expires_at <= utcnow():
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return Principal(
-        account_id=record.account_id, member_id=member_id, role=role, token_id=record.id
+        account_id=row.account_id,
+        member_id=row.member_id,
+        role=row.role,
+        token_id=row.id,
+        token_expires_at=row.expires_at,
     )
 
 

@@ -38,9 +38,9 @@ def make_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        database_url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
-    )
+    # No pre-ping (a round trip per checkout): after a database restart the first statement on a
+    # stale connection fails (503 + Retry-After) and SQLAlchemy then recycles the whole pool.
+    return create_async_engine(database_url, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.assignment import AssignmentResult, assign_greedy, assign_optimal
+from service.db.changes import record_changes
 from service.db.models import MatchRequest, Member
 from service.matches.exclusions import (
     accepted_counts,
@@ -45,7 +46,7 @@ async def assign_cohort(
     session: AsyncSession, index: MatchingIndex, *, dry_run: bool
 ) -> CohortResponse:
     """Plan (and unless `dry_run`, propose) the optimal assignment of members to coaches."""
-    engine = await index.refresh(session)
+    engine = await index.sync()
     served_already = await mentees_with_accepted_mentor(session) | await pending_mentees(session)
     profiles = [engine.profile(i) for i in sorted(index.member_ids)]
     mentees = [
@@ -85,6 +86,7 @@ async def assign_cohort(
             )
             session.add(request)
             await session.flush()
+            await record_changes(session, [mentee.id, coach.id])
             request_id = request.id
         assignments.append(
             CohortAssignment(

@@ -9,7 +9,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.accounts.guards import animator_only
-from service.dependencies import CurrentPrincipal, DbSession, MatchIndex
+from service.dependencies import CurrentPrincipal, DbSession, MatchIndex, Reads
 from service.matches import cohorts, queries, requests
 from service.matches.schemas import (
     AskBody,
@@ -41,27 +41,18 @@ class MatchController(Controller):
     @get("/api/members/{member_id:int}/matches", summary="Coaches or peers for a member")
     async def matches(
         self,
-        db_session: DbSession,
-        principal: CurrentPrincipal,
-        match_index: MatchIndex,
+        reads: Reads,
         member_id: IdPath,
         kind: FromQuery[MatchKind] = "mentor",
         limit: ResultLimit = 10,
     ) -> MatchesResponse:
-        return await queries.find_matches(
-            db_session, match_index, principal, member_id, kind, limit
-        )
+        return await queries.find_matches(reads, member_id, kind, limit)
 
     @get("/api/coaches/{coach_id:int}/suggestions", summary="Members a coach could help")
     async def suggestions(
-        self,
-        db_session: DbSession,
-        principal: CurrentPrincipal,
-        match_index: MatchIndex,
-        coach_id: IdPath,
-        limit: ResultLimit = 10,
+        self, reads: Reads, coach_id: IdPath, limit: ResultLimit = 10
     ) -> SuggestionsResponse:
-        return await queries.coach_suggestions(db_session, match_index, principal, coach_id, limit)
+        return await queries.coach_suggestions(reads, coach_id, limit)
 
     @post(
         "/api/cohorts/assign",

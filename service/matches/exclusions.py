@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Collection
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import MatchRequest, Member
 
 PENDING = ("proposed", "info_requested")
+_CHUNK = 500
 
 
 def accepted_count_query(member_id: int):  # type: ignore[no-untyped-def]
@@ -42,29 +45,6 @@ async def accepted_counts(session: AsyncSession) -> dict[int, int]:
     return {int(member_id): int(count) for member_id, count in rows}
 
 
-async def members_at_capacity(session: AsyncSession) -> set[int]:
-    """Members whose accepted pairs already fill the capacity they declared (capacity > 0)."""
-    accepted = (
-        select(MatchRequest.coach_id, func.count(MatchRequest.id).label("n"))
-        .where(MatchRequest.status == "accepted")
-        .group_by(MatchRequest.coach_id)
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(Member.id)
-        .join(accepted, accepted.c.coach_id == Member.id)
-        .where(accepted.c.n >= Member.capacity)
-    )
-    return set(rows)
-
-
-async def partners_of(session: AsyncSession, member_id: int) -> set[int]:
-    """Everyone `member_id` already has a request with, in any status: never proposed again."""
-    as_mentee = select(MatchRequest.coach_id).where(MatchRequest.mentee_id == member_id)
-    as_coach = select(MatchRequest.mentee_id).where(MatchRequest.coach_id == member_id)
-    return set(await session.scalars(as_mentee.union(as_coach)))
-
-
 async def known_pairs(session: AsyncSession) -> set[tuple[int, int]]:
     """Every (mentee, coach) pair that already had a request, for cohort assignment."""
     rows = await session.execute(select(MatchRequest.mentee_id, MatchRequest.coach_id))
@@ -89,3 +69,58 @@ async def pending_mentees(session: AsyncSession) -> set[int]:
         )
     )
     return set(rows)
+
+
+class PairBook:
+    """Per member: who they already have a request with, and their accepted pairs as answerer.
+
+    Loaded whole at a rebuild, then reloaded for the members the change log names (every
+    request event logs both of its members).
+    """
+
+    def __init__(self) -> None:
+        self._partners: dict[int, set[int]] = {}
+        self._accepted: dict[int, int] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> PairBook:
+        """Every request's pair and accepted count."""
+        book = cls()
+        rows = await session.execute(
+            select(MatchRequest.mentee_id, MatchRequest.coach_id, MatchRequest.status)
+        )
+        for mentee, coach, status in rows:
+            book._add(int(mentee), int(coach), status)
+        return book
+
+    async def reload(self, session: AsyncSession, member_ids: Collection[int]) -> None:
+        """Re-read the requests of `member_ids` (both sides)."""
+        ids = sorted(member_ids)
+        for member_id in ids:
+            self._partners.pop(member_id, None)
+            self._accepted.pop(member_id, None)
+        wanted = set(ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = await session.execute(
+                select(MatchRequest.mentee_id, MatchRequest.coach_id, MatchRequest.status).where(
+                    or_(MatchRequest.mentee_id.in_(chunk), MatchRequest.coach_id.in_(chunk))
+                )
+            )
+            for mentee, coach, status in rows:
+                self._add(int(mentee), int(coach), status, only=wanted)
+
+    def _add(self, mentee: int, coach: int, status: str, only: set[int] | None = None) -> None:
+        for me, other in ((mentee, coach), (coach, mentee)):
+            if only is None or me in only:
+                self._partners.setdefault(me, set()).add(other)
+        if status == "accepted" and (only is None or coach in only):
+            self._accepted[coach] = self._accepted.get(coach, 0) + 1
+
+    def partners(self, member_id: int) -> set[int]:
+        """Everyone `member_id` has a request with, in any status (never proposed again)."""
+        return self._partners.get(member_id, set())
+
+    def accepted(self, member_id: int) -> int:
+        """Accepted pairs `member_id` answers for (they count against their capacity)."""
+        return self._accepted.get(member_id, 0)

@@ -1,30 +1,44 @@
 """The matching index each worker keeps in memory, kept fresh from the database change log.
 
-Every write to matchable data appends to `index_changes` in the same transaction. Before each
-query the worker replays the entries it has not applied yet (upsert or remove, no refit); when
-enough has changed since the last fit, it refits in the background and swaps the new engine in.
-Several workers stay consistent because each replays the same log; the newest `seq` applied is
-the index version.
+Every write to matchable data (profiles, needs, offers, consent, and the requests between two
+members) appends to `index_changes` in the same transaction. Before answering, a request waits
+for a catch-up of the log that started after it arrived (`CoalescedSync`: concurrent requests
+share one query); the catch-up upserts or removes the members it names (no refit) and tells the
+listeners (the profile read cache). When enough has changed since the last fit, the worker
+refits in the background and swaps the new engine in. Several workers stay consistent because
+each replays the same log; the newest `seq` applied is the index version.
+
+Besides the engine, the index keeps what the queries exclude: members at capacity (accepted
+pairs as the answering side >= declared capacity, or no capacity declared) and, per member,
+everyone they already have a request with.
 
 Commits can land out of `seq` order (a transaction that took seq 5 may commit after the one that
-took seq 6), so the worker re-reads entries younger than `COMMIT_GRACE` and applies those it has
-not seen, instead of trusting `seq > last`.
+took seq 6), so the worker's `LogCursor` remembers the holes below the newest entry it saw and
+asks for them again for `COMMIT_GRACE`, instead of trusting `seq > last`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import anyio
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from matching.engine import MatchEngine
-from service.db.changes import current_version
+from matching.profiles import MemberProfile
+from matching.snapshot import load_engine, save_engine
 from service.db.models import IndexChange, utcnow
+from service.matches.exclusions import PairBook
+from service.matches.log_cursor import LogCursor
 from service.matches.profiles import load_profiles
+from service.matches.snapshots import anchor, usable_metadata
+from service.sync import CoalescedSync
 
 logger = logging.getLogger("passerelle.index")
 
@@ -34,23 +48,103 @@ REFIT_MIN_CHANGES = 50
 
 
 class MatchingIndex:
-    """One worker's matching engine and its position in the change log."""
+    """One worker's matching engine, its exclusions and its position in the change log."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], snapshot_dir: Path | None = None
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._snapshot_dir = snapshot_dir
+        self._database: AsyncEngine = sessionmaker.kw["bind"]
         self._engine = MatchEngine()
-        self._floor = 0
-        self._applied: set[int] = set()
+        self._cursor = LogCursor(grace=COMMIT_GRACE.total_seconds())
         self._lock = asyncio.Lock()
         self._refit_task: asyncio.Task[None] | None = None
+        self._sync = CoalescedSync(self._catch_up)
+        self._listeners: list[Callable[[set[int] | None], None]] = []
         self.version = 0
-        self._zero_capacity: set[int] = set()
+        self.started_from = ""
         self.member_ids: set[int] = set()
+        self._capacity: dict[int, int] = {}
+        self._coaches: set[int] = set()
+        self._pairs = PairBook()
+        self._full: set[int] = set()
+        self._full_coaches: set[int] = set()
 
     @property
     def engine(self) -> MatchEngine:
         """The current engine (replaced wholesale by a refit)."""
         return self._engine
+
+    def on_change(self, listener: Callable[[set[int] | None], None]) -> None:
+        """Call `listener(member_ids)` after changes are applied (None: anyone may have changed)."""
+        self._listeners.append(listener)
+
+    async def start(self) -> str:
+        """Load the snapshot if it fits this database, else build: "snapshot" or "build"."""
+        if self._snapshot_dir is not None and await self._restore(self._snapshot_dir):
+            self.started_from = "snapshot"
+        else:
+            await self.build()
+            self.started_from = "build"
+        return self.started_from
+
+    async def _restore(self, directory: Path) -> bool:
+        async with self._sessionmaker() as session:
+            metadata = await usable_metadata(session, directory)
+            if metadata is None:
+                return False
+            pairs = await PairBook.load(session)
+        expected = {"version": metadata["version"], "anchor": metadata["anchor"]}
+        engine = await anyio.to_thread.run_sync(load_engine, directory, expected)
+        if engine is None:
+            return False
+        profiles = engine.profiles()
+        cursor = LogCursor(
+            metadata["version"],
+            metadata.get("holes", []),
+            now=time.monotonic(),
+            grace=COMMIT_GRACE.total_seconds(),
+        )
+        async with self._lock:
+            self._swap(engine, profiles, pairs, cursor)
+        self._notify(None)
+        await self.sync()  # replay what changed since the snapshot
+        logger.info(
+            "matching index loaded from snapshot: %d members, version %d -> %d",
+            len(engine),
+            metadata["version"],
+            self.version,
+        )
+        return True
+
+    async def save_snapshot(self) -> None:
+        """Write the current engine to the snapshot directory (atomically replaced)."""
+        if self._snapshot_dir is None:
+            return
+        async with self._lock:
+            cursor, engine = self._cursor, self._engine
+            async with self._sessionmaker() as session:
+                metadata = {
+                    "version": cursor.high,
+                    "anchor": await anchor(session, cursor.high),
+                    "holes": sorted(cursor.holes),
+                    "members": len(engine),
+                }
+            await anyio.to_thread.run_sync(save_engine, engine, self._snapshot_dir, metadata)
+
+    def _swap(
+        self, engine: MatchEngine, profiles: list[MemberProfile], pairs: PairBook, cursor: LogCursor
+    ) -> None:
+        self._engine = engine
+        self._capacity = {profile.id: profile.capacity for profile in profiles}
+        self._coaches = {profile.id for profile in profiles if profile.is_coach}
+        self.member_ids = set(self._capacity)
+        self._pairs = pairs
+        self._full, self._full_coaches = set(), set()
+        self._update_room(self.member_ids)
+        self._cursor = cursor
+        self.version = cursor.high
 
     async def build(self) -> None:
         """Fit a new engine on every matchable member and swap it in."""
@@ -64,56 +158,95 @@ class MatchingIndex:
                     select(IndexChange.seq).where(IndexChange.changed_at >= settled)
                 )
             )
-            version = await current_version(session)
             profiles = await load_profiles(session)
+            pairs = await PairBook.load(session)
+        high = max(recent, default=int(floor or 0))
+        cursor = LogCursor(
+            high,
+            set(range(int(floor or 0) + 1, high)) - recent,
+            now=time.monotonic(),
+            grace=COMMIT_GRACE.total_seconds(),
+        )
         engine = await anyio.to_thread.run_sync(MatchEngine().build, profiles)
         async with self._lock:
-            self._engine = engine
-            self._zero_capacity = {profile.id for profile in profiles if profile.capacity <= 0}
-            self.member_ids = {profile.id for profile in profiles}
-            self._floor, self._applied = int(floor or 0), recent
-            self.version = version
-        async with self._sessionmaker() as session:
-            await self.refresh(session)  # changes committed while fitting
+            self._swap(engine, profiles, pairs, cursor)
+        self._notify(None)
+        await self.sync()  # changes committed while fitting
         logger.info("matching index built: %d members, version %d", len(engine), self.version)
 
-    async def refresh(self, session: AsyncSession) -> MatchEngine:
-        """Apply the change-log entries not applied yet; the engine to query."""
-        rows = (
-            await session.execute(
-                select(IndexChange.seq, IndexChange.member_id, IndexChange.changed_at).where(
-                    IndexChange.seq > self._floor
-                )
-            )
-        ).all()
-        fresh = [row for row in rows if row.seq not in self._applied]
-        if fresh:
-            async with self._lock:
-                await self._apply(session, {row.member_id for row in fresh})
-                self._applied.update(row.seq for row in fresh)
-                self.version = max(self.version, *(row.seq for row in fresh))
-        settled = utcnow() - COMMIT_GRACE
-        old = [row.seq for row in rows if row.changed_at < settled]
-        if old:
-            self._floor = max(self._floor, max(old))
-            self._applied = {seq for seq in self._applied if seq > self._floor}
-        self._maybe_refit()
+    async def sync(self) -> MatchEngine:
+        """The engine, once every change committed before this call has been applied."""
+        await self._sync.wait()
         return self._engine
+
+    async def _catch_up(self) -> None:
+        """Read the change-log entries not seen yet (usually none) and apply them.
+
+        The read is one statement on an autocommit connection (no BEGIN/ROLLBACK round trips);
+        applying changes, rare by comparison, loads the members in a session.
+        """
+        cursor = self._cursor
+        query = select(IndexChange.seq, IndexChange.member_id)
+        holes = cursor.listed_holes()
+        if holes is None:
+            query = query.where(IndexChange.seq > cursor.lowest_wanted())
+        elif holes:
+            query = query.where(or_(IndexChange.seq > cursor.high, IndexChange.seq.in_(holes)))
+        else:
+            query = query.where(IndexChange.seq > cursor.high)
+        async with self._database.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            rows = (await connection.execute(query)).all()
+        if cursor.unseen(row.seq for row in rows):
+            async with self._lock, self._sessionmaker() as session:
+                cursor = self._cursor  # a rebuild may have swapped in a newer one meanwhile
+                fresh = set(cursor.unseen(row.seq for row in rows))
+                if fresh:
+                    changed = {row.member_id for row in rows if row.seq in fresh}
+                    await self._apply(session, changed)
+                    cursor.advance(fresh, time.monotonic())
+                    self.version = max(self.version, cursor.high)
+                    self._notify(changed)
+        elif cursor.holes:
+            cursor.advance((), time.monotonic())
+        self._maybe_refit()
 
     async def _apply(self, session: AsyncSession, member_ids: set[int]) -> None:
         profiles = await load_profiles(session, member_ids)
+        await self._pairs.reload(session, member_ids)
         for profile in profiles:
-            self._engine.upsert(profile)
+            if profile.id not in self._engine or self._engine.profile(profile.id) != profile:
+                self._engine.upsert(profile)
+            self._capacity[profile.id] = profile.capacity
             self.member_ids.add(profile.id)
-            if profile.capacity <= 0:
-                self._zero_capacity.add(profile.id)
-            else:
-                self._zero_capacity.discard(profile.id)
+            (self._coaches.add if profile.is_coach else self._coaches.discard)(profile.id)
         for gone in member_ids - {profile.id for profile in profiles}:
-            self._zero_capacity.discard(gone)
+            self._capacity.pop(gone, None)
+            self._coaches.discard(gone)
             self.member_ids.discard(gone)
             if gone in self._engine:
                 self._engine.remove(gone)
+        self._update_room(member_ids)
+
+    def _update_room(self, member_ids: set[int]) -> None:
+        for member_id in member_ids:
+            capacity = self._capacity.get(member_id)
+            if capacity is not None and (
+                capacity <= 0 or self._pairs.accepted(member_id) >= capacity
+            ):
+                self._full.add(member_id)
+                (
+                    self._full_coaches.add
+                    if member_id in self._coaches
+                    else self._full_coaches.discard
+                )(member_id)
+            else:
+                self._full.discard(member_id)
+                self._full_coaches.discard(member_id)
+
+    def _notify(self, member_ids: set[int] | None) -> None:
+        for listener in self._listeners:
+            listener(member_ids)
 
     def _maybe_refit(self) -> None:
         changes = self._engine.changes_since_fit
@@ -122,9 +255,21 @@ class MatchingIndex:
         if self._refit_task is None or self._refit_task.done():
             self._refit_task = asyncio.get_running_loop().create_task(self.build())
 
-    def no_room(self, full: set[int]) -> set[int]:
-        """`full` plus every indexed member who declared no capacity."""
-        return full | self._zero_capacity
+    def remaining_capacity(self, member_id: int) -> int:
+        """Declared capacity minus accepted pairs as the answering side (never below zero)."""
+        return max(self._capacity.get(member_id, 0) - self._pairs.accepted(member_id), 0)
+
+    def no_room(self, coaches_only: bool = False) -> frozenset[int] | set[int]:
+        """Indexed members who cannot take anyone new: no capacity declared, or it is full.
+
+        `coaches_only` leaves out plain members (a mentor query never proposes them anyway),
+        which keeps the exclusion list short. Read-only: the caller must not change it.
+        """
+        return self._full_coaches if coaches_only else self._full
+
+    def partners(self, member_id: int) -> set[int]:
+        """Everyone `member_id` already has a request with, in any status."""
+        return self._pairs.partners(member_id)
 
     async def close(self) -> None:
         """Wait for a background refit to finish (at shutdown)."""

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from matching.engine import MatchEngine
 from matching.profiles import Match
-from service.accounts.principal import Principal
-from service.db.models import Member
-from service.errors import ConflictError, NotFoundError, PermissionDeniedError
-from service.matches.exclusions import members_at_capacity, partners_of, remaining_capacity
-from service.matches.index import MatchingIndex
+from service.errors import ConflictError, PermissionDeniedError
 from service.matches.schemas import (
     MatchedNeed,
     MatchesResponse,
@@ -19,16 +13,15 @@ from service.matches.schemas import (
     Suggestion,
     SuggestionsResponse,
 )
+from service.members.schemas import MemberRead
+from service.members.services import read_member
+from service.read_side import ReadSide
 
 
-async def _matchable(
-    session: AsyncSession, engine: MatchEngine, principal: Principal, member_id: int
-) -> Member:
-    if not principal.may_manage(member_id):
+async def _matchable(side: ReadSide, engine: MatchEngine, member_id: int) -> MemberRead:
+    if not side.principal.may_manage(member_id):
         raise PermissionDeniedError("You may only ask for your own matches.")
-    member = await session.get(Member, member_id)
-    if member is None:
-        raise NotFoundError(f"Member {member_id} not found.")
+    member = await read_member(side.sessionmaker, side.reads, side.principal, member_id)
     if member_id not in engine:
         raise ConflictError(
             "This member has not given consent to be matched (set consent to true).",
@@ -51,18 +44,17 @@ def _result(engine: MatchEngine, match: Match) -> MatchResult:
 
 
 async def find_matches(
-    session: AsyncSession,
-    index: MatchingIndex,
-    principal: Principal,
-    member_id: int,
-    kind: MatchKind,
-    limit: int,
+    side: ReadSide, member_id: int, kind: MatchKind, limit: int
 ) -> MatchesResponse:
-    """Coaches (`mentor`) or peers (`peer`) for a member, best first, with reasons."""
-    engine = await index.refresh(session)
-    member = await _matchable(session, engine, principal, member_id)
-    exclude = index.no_room(await members_at_capacity(session))
-    exclude |= await partners_of(session, member_id)
+    """Coaches (`mentor`) or peers (`peer`) for a member, best first, with reasons.
+
+    No database query in the usual case: the index and the read cache are in memory, kept
+    fresh by the change log (`index.sync()`).
+    """
+    index = side.index
+    engine = await index.sync()
+    member = await _matchable(side, engine, member_id)
+    exclude = index.no_room(coaches_only=kind == "mentor").union(index.partners(member_id))
     query = engine.mentors_for if kind == "mentor" else engine.peers_for
     matches = query(
         member_id,
@@ -75,16 +67,15 @@ async def find_matches(
     )
 
 
-async def coach_suggestions(
-    session: AsyncSession, index: MatchingIndex, principal: Principal, coach_id: int, limit: int
-) -> SuggestionsResponse:
+async def coach_suggestions(side: ReadSide, coach_id: int, limit: int) -> SuggestionsResponse:
     """Members with open needs this coach is best placed to help, within remaining capacity."""
-    engine = await index.refresh(session)
-    await _matchable(session, engine, principal, coach_id)
-    remaining = await remaining_capacity(session, coach_id)
+    index = side.index
+    engine = await index.sync()
+    await _matchable(side, engine, coach_id)
+    remaining = index.remaining_capacity(coach_id)
     results: list[Suggestion] = []
     if remaining > 0 and engine.profile(coach_id).available:
-        exclude = await partners_of(session, coach_id)
+        exclude = index.partners(coach_id)
         for match in engine.suggestions_for_coach(coach_id, limit=limit, exclude=exclude):
             base = _result(engine, match)
             texts = {need.id: need.text for need in engine.profile(match.member_id).needs}

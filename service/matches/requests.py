@@ -113,6 +113,7 @@ async def create_request(
     )
     session.add(request)
     await session.flush()
+    await record_changes(session, [mentee.id, coach.id])  # a new pair: never proposed again
     return request
 
 
@@ -154,6 +155,7 @@ async def accept(session: AsyncSession, principal: Principal, request_id: int) -
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("No capacity left: every place you declared is taken.")
+    await record_changes(session, [request.mentee_id, request.coach_id])  # one place fewer
     await session.refresh(request)
     return request
 
@@ -262,6 +264,7 @@ async def close(
     )
     await _record_feedback(session, request, principal, body.rating, body.lesson, body.share_lesson)
     await session.flush()
+    await record_changes(session, [request.mentee_id, request.coach_id])  # a place is free again
     return request
 
 
@@ -275,6 +278,7 @@ async def feedback(
         raise ConflictError("Feedback comes once the pair is closed.")
     await _record_feedback(session, request, principal, body.rating, body.lesson, body.share_lesson)
     await session.flush()
+    await record_changes(session, [request.mentee_id, request.coach_id])  # a place is free again
     return request
 
 

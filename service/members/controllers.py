@@ -12,7 +12,12 @@ from msgspec import UNSET
 from service.accounts import privacy
 from service.accounts import services as accounts
 from service.accounts.guards import animator_only
-from service.dependencies import AppSettings, CurrentPrincipal, DbSession
+from service.dependencies import (
+    AppSettings,
+    CurrentPrincipal,
+    DbSession,
+    Reads,
+)
 from service.errors import InvalidInputError
 from service.members import services
 from service.members.schemas import (
@@ -73,11 +78,11 @@ class MemberController(Controller):
         return services.to_read(member, principal)
 
     @get("/{member_id:int}", summary="Read a profile")
-    async def get_member(
-        self, db_session: DbSession, principal: CurrentPrincipal, member_id: IdPath
-    ) -> MemberRead:
-        member = await services.get_member(db_session, principal, member_id)
-        return services.to_read(member, principal)
+    async def get_member(self, reads: Reads, member_id: IdPath) -> MemberRead:
+        await reads.index.sync()  # every change committed before this request is applied
+        return await services.read_member(
+            reads.sessionmaker, reads.reads, reads.principal, member_id
+        )
 
     @patch("/{member_id:int}", summary="Update a profile (self or animator)")
     async def update_member(

@@ -17,7 +17,7 @@ from service.reference import (
     normalize_region,
 )
 
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+EMAIL_PATTERN = r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]{2,}$"
 
 Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254, description="A valid email")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters: refuse them everywhere

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import Account, Member, Need, Offer, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from service.members.read_cache import MemberReadCache, as_seen_by
 from service.members.schemas import MemberCreate, MemberRead, MemberUpdate, NeedRead
 from service.reference import CONSENT_TEXT_VERSION, fold
 
@@ -47,9 +48,9 @@ def _with_children(stmt: Select[tuple[Member]]) -> Select[tuple[Member]]:
     return stmt.options(selectinload(Member.needs), selectinload(Member.offers))
 
 
-def to_read(member: Member, viewer: Principal | None) -> MemberRead:
+def to_read(member: Member, viewer: Principal | None, show_email: bool = False) -> MemberRead:
     """The API view of a profile; the email only for the member themself and animators."""
-    show_email = viewer is not None and viewer.may_manage(member.id)
+    show_email = show_email or (viewer is not None and viewer.may_manage(member.id))
     return MemberRead(
         id=member.id,
         email=member.account.email if show_email else None,
@@ -125,6 +126,33 @@ async def get_member(session: AsyncSession, viewer: Principal, member_id: int) -
     if member is None or not (member.consent or viewer.may_manage(member_id)):
         raise NotFoundError(f"Member {member_id} not found.")
     return member
+
+
+async def read_member(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    reads: MemberReadCache,
+    viewer: Principal,
+    member_id: int,
+) -> MemberRead:
+    """`GET /api/members/{id}` through the worker's read cache (the caller synced the log first).
+
+    Same rules as `get_member`: 404 for unknown ids and for hidden (non-consenting) members.
+    A miss reads the database in a session of its own.
+    """
+    read = reads.get(member_id)
+    if read is None:
+        epoch = reads.epoch
+        async with sessionmaker() as session:
+            member = await session.scalar(
+                _with_children(select(Member).where(Member.id == member_id))
+            )
+            if member is None:
+                raise NotFoundError(f"Member {member_id} not found.")
+            read = to_read(member, None, show_email=True)
+        reads.put(read, epoch)
+    if not (read.consent or viewer.may_manage(member_id)):
+        raise NotFoundError(f"Member {member_id} not found.")
+    return as_seen_by(read, viewer.may_manage(member_id))
 
 
 async def get_managed_member(session: AsyncSession, viewer: Principal, member_id: int) -> Member:

@@ -13,7 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.dependencies import DbSession, MatchIndex
+from service.dependencies import DbSession
 from service.errors import ConflictError, ServiceError
 from service.matches import queries, requests
 from service.matches.exclusions import PENDING, remaining_capacity
@@ -21,6 +21,7 @@ from service.matches.schemas import CloseBody
 from service.pages.guards import coach_only, principal, signed_in
 from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
 from service.params import IdPath
+from service.read_side import provide_read_side
 
 OUTCOMES = (
     ("completed_on_time", "Accompagnement mené à son terme"),
@@ -31,14 +32,12 @@ RATINGS = [(str(n), f"{n} sur 5") for n in range(1, 6)]
 
 
 @get("/accompagnement", guards=[coach_only])
-async def suggestions(
-    request: Request[Any, Any, Any], db_session: DbSession, match_index: MatchIndex
-) -> Template:
+async def suggestions(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     """Members I am best placed to help, why, and my remaining capacity."""
     me = principal(request)
     problem, found = None, None
     try:
-        found = await queries.coach_suggestions(db_session, match_index, me, me.member_id, 10)
+        found = await queries.coach_suggestions(provide_read_side(request), me.member_id, 10)
     except ConflictError:
         problem = "consent"
     return render(

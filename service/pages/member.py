@@ -9,10 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.dependencies import DbSession, MatchIndex, TrainingCacheDep
+from service.dependencies import DbSession
 from service.errors import ConflictError, ServiceError
 from service.matches import queries, requests
-from service.matches.index import MatchingIndex
 from service.matches.schemas import MatchRequestCreate
 from service.members import services as members
 from service.members.schemas import MemberUpdate, NeedCreate
@@ -26,6 +25,7 @@ from service.pages.layout import (
     validation_errors,
 )
 from service.params import IdPath
+from service.read_side import provide_read_side
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
 from service.training import recommendations
 
@@ -179,7 +179,6 @@ async def need_met(
 async def _find_page(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
-    match_index: MatchingIndex,
     kind: str,
     *,
     errors: dict[str, str] | None = None,
@@ -190,9 +189,7 @@ async def _find_page(
     problem, results = None, []
     try:
         found = await queries.find_matches(
-            db_session,
-            match_index,
-            me,
+            provide_read_side(request),
             me.member_id,
             kind,
             RESULTS,  # type: ignore[arg-type]
@@ -221,25 +218,19 @@ async def _find_page(
 
 
 @get("/trouver-un-coach", guards=[signed_in])
-async def find_coach(
-    request: Request[Any, Any, Any], db_session: DbSession, match_index: MatchIndex
-) -> Template:
+async def find_coach(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     """Coaches for my needs, best first, with score bars and the reasons."""
-    return await _find_page(request, db_session, match_index, "mentor")
+    return await _find_page(request, db_session, "mentor")
 
 
 @get("/trouver-un-pair", guards=[signed_in])
-async def find_peer(
-    request: Request[Any, Any, Any], db_session: DbSession, match_index: MatchIndex
-) -> Template:
+async def find_peer(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     """Peers facing similar questions, best first."""
-    return await _find_page(request, db_session, match_index, "peer")
+    return await _find_page(request, db_session, "peer")
 
 
 @post("/demandes", guards=[signed_in])
-async def send_request(
-    request: Request[Any, Any, Any], db_session: DbSession, match_index: MatchIndex
-) -> Response[Any]:
+async def send_request(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
     """Send a request (with a message) to a coach or a peer from the results."""
     form = await read_form(request)
     kind = "peer" if text(form, "kind") == "peer" else "mentor"
@@ -273,7 +264,7 @@ async def send_request(
     }
     values = {f"message{suffix}": message, f"need_id{suffix}": need}
     return await _find_page(
-        request, db_session, match_index, kind, errors=errors, values=values, status_code=400
+        request, db_session, kind, errors=errors, values=values, status_code=400
     )
 
 
@@ -301,14 +292,10 @@ async def withdraw_request(
 
 
 @get("/formations", guards=[signed_in])
-async def training(
-    request: Request[Any, Any, Any], db_session: DbSession, training_cache: TrainingCacheDep
-) -> Template:
+async def training(request: Request[Any, Any, Any]) -> Template:
     """Training modules that answer my open needs, with the reasons."""
     me = principal(request)
-    found = await recommendations.training_for(
-        db_session, training_cache, me, me.member_id, RESULTS
-    )
+    found = await recommendations.training_for(provide_read_side(request), me.member_id, RESULTS)
     return render(
         request, "member/training.html", title="Formations pour moi", results=found.results
     )

@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from catalogue.modules import Audience, Format, Status
 from service.accounts.guards import trainer_or_animator
-from service.dependencies import CurrentPrincipal, DbSession, TrainingCacheDep
+from service.dependencies import CurrentPrincipal, DbSession, Reads, TrainingCacheDep
 from service.errors import PermissionDeniedError
 from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
 from service.params import IdPath
@@ -118,15 +118,11 @@ class TrainingController(Controller):
     @get("/training", summary="Training modules for my needs")
     async def training(
         self,
-        db_session: DbSession,
-        principal: CurrentPrincipal,
-        training_cache: TrainingCacheDep,
+        reads: Reads,
         member_id: IdPath,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
     ) -> TrainingResponse:
-        return await recommendations.training_for(
-            db_session, training_cache, principal, member_id, limit
-        )
+        return await recommendations.training_for(reads, member_id, limit)
 
     @post("/training/followed", status_code=HTTP_201_CREATED, summary="I followed a module")
     async def followed(

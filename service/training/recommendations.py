@@ -7,10 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from catalogue.recommend import audience_for
+from matching.profiles import Need as EngineNeed
 from service.accounts.principal import Principal
 from service.db.models import FollowedModule, Member, TrainingModule
 from service.errors import NotFoundError, PermissionDeniedError
-from service.training.cache import TrainingCache
+from service.members.services import read_member
+from service.read_side import ReadSide
 from service.training.schemas import TrainingResponse, TrainingResult
 
 
@@ -25,23 +27,33 @@ async def _member(session: AsyncSession, principal: Principal, member_id: int) -
     return member
 
 
-async def training_for(
-    session: AsyncSession, cache: TrainingCache, principal: Principal, member_id: int, limit: int
-) -> TrainingResponse:
-    """Open modules for the member's open needs, audience first, regional ones in region."""
-    member = await _member(session, principal, member_id)
-    recommender = await cache.fitted(session)
-    needs = [need for need in member.needs if need.status == "open"]
-    if recommender is None or not needs:
+async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingResponse:
+    """Open modules for the member's open needs, audience first, regional ones in region.
+
+    The profile comes from the worker's read cache (after a change-log catch-up); the fitted
+    recommender from the training cache; only the followed modules and the catalogue version
+    are read from the database.
+    """
+    principal = side.principal
+    if not principal.may_manage(member_id):
+        raise PermissionDeniedError("You may only see your own recommendations.")
+    await side.index.sync()
+    member = await read_member(side.sessionmaker, side.reads, principal, member_id)
+    needs = [EngineNeed(position, text) for position, text in enumerate(member.needs)]
+    if not needs:
         return TrainingResponse(member_id=member_id, results=[])
-    followed = set(
-        await session.scalars(
-            select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
+    async with side.sessionmaker() as session:
+        recommender = await side.training.fitted(session)
+        if recommender is None:
+            return TrainingResponse(member_id=member_id, results=[])
+        followed = set(
+            await session.scalars(
+                select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
+            )
         )
-    )
     recommendations = recommender.recommend(
         needs,
-        audience_hint=audience_for(member.job_title, member.account.role),
+        audience_hint=audience_for(member.job_title, member.role),
         region=member.region,
         followed=followed,
         limit=limit,

@@ -40,6 +40,7 @@ def test_outage_answers_503_then_recovers_alone(
             assert response.status_code == 503, (path, response.text)
             assert int(response.headers["retry-after"]) > 0
             assert "Traceback" not in response.text
+        assert httpx.get(f"{base}/api/health/live", timeout=10).status_code == 200
 
         pg_ctl("start")
         wait_for_postgres(True)

@@ -24,6 +24,12 @@ async def test_health_reports_database_and_schema_version(client: Client) -> Non
     assert body["schema_version"] == head_revision()
 
 
+async def test_liveness_answers_without_credentials(client: Client) -> None:
+    response = await client.get("/api/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
 async def test_migrations_from_empty_match_the_models(client: Client, database_url: str) -> None:
     """An empty database upgraded by Alembic has exactly the schema the models describe."""
     engine = create_async_engine(database_url, poolclass=NullPool)
@@ -61,5 +67,6 @@ async def test_every_api_operation_documents_its_error_answers(client: Client) -
         for method, operation in item.items():
             codes = set(operation["responses"])
             assert {"422", "503"} <= codes, (method, path)
-            if path not in ("/api/health", "/api/auth/register", "/api/auth/token"):
+            public = ("/api/health", "/api/health/live", "/api/auth/register", "/api/auth/token")
+            if path not in public:
                 assert {"401"} <= codes, (method, path)

@@ -88,3 +88,18 @@ async def test_huge_ids_and_offsets_are_400_not_500(client: Client, actors: Acto
     ):
         response = await client.get(path, headers=alice.headers)
         assert response.status_code in (400, 404), (path, response.status_code)
+
+
+async def test_a_nul_character_in_an_email_is_refused_not_a_server_error(
+    client: AsyncTestClient[Any],
+) -> None:
+    """PostgreSQL text cannot hold NUL: registration and sign-in refuse it with a 4xx."""
+    register = await client.post(
+        "/api/auth/register",
+        json={"email": "a\u0000b@exemple.fr", "password": "0123456789ab", "display_name": "A"},
+    )
+    assert register.status_code in (400, 422) and "email" in register.text
+    token = await client.post(
+        "/api/auth/token", json={"email": "a\u0000b@exemple.fr", "password": "0123456789ab"}
+    )
+    assert token.status_code in (400, 422) and "email" in token.text

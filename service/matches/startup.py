@@ -1,0 +1,26 @@
+"""Before the workers start: make sure the index snapshot they will load fits the database."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from service.db.session import make_engine
+from service.matches.index import MatchingIndex
+from service.matches.snapshots import needs_rebuild, snapshot_path
+from service.settings import Settings
+
+
+async def prepare_snapshot(settings: Settings) -> int | None:
+    """Build and save the snapshot if missing, foreign or too old; how many members it indexed."""
+    engine = make_engine(settings.database_url)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    directory = snapshot_path(settings.data_dir)
+    try:
+        if not await needs_rebuild(sessionmaker, directory):
+            return None
+        index = MatchingIndex(sessionmaker, directory)
+        await index.build()
+        await index.save_snapshot()
+        return len(index.engine)
+    finally:
+        await engine.dispose()

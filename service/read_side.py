@@ -1,0 +1,44 @@
+"""What a hot read handler needs from its worker, injected as one dependency.
+
+Litestar resolves two or more dependencies of a handler concurrently, one task each; on the
+busiest reads (profile, matches, training) that costs more than the work itself. `ReadSide`
+bundles the caller and this worker's in-memory read models so those handlers take a single,
+synchronous dependency, and open a database session only when they miss their cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.accounts.guards import principal_of
+from service.accounts.principal import Principal
+from service.matches.index import MatchingIndex
+from service.members.read_cache import MemberReadCache
+from service.training.cache import TrainingCache
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSide:
+    """The caller, this worker's matching index, profile cache and training cache."""
+
+    principal: Principal
+    index: MatchingIndex
+    reads: MemberReadCache
+    training: TrainingCache
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+def provide_read_side(request: Request[Any, Any, Any]) -> ReadSide:
+    """The read side of this request (401 for anonymous callers)."""
+    state = request.app.state
+    return ReadSide(
+        principal=principal_of(request),
+        index=state.match_index,
+        reads=state.member_reads,
+        training=state.training_cache,
+        sessionmaker=state.sessionmaker,
+    )
