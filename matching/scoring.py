@@ -71,7 +71,7 @@ class MatchConfig:
 def group_max(sims: np.ndarray, starts: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """Max over contiguous column groups: (n_queries, n_rows) -> (n_queries, n_groups), >= 0.
 
-    `groups` (the group of each column, as `features.Stack.groups`) is derived from `starts` when
+    `groups` (the group of each column, as `stacks.Stack.groups`) is derived from `starts` when
     not given. A max is exact in any order, so the unbuffered ``np.maximum.at`` into zeros gives
     the same values as ``max(reduceat, 0)`` about five times faster on many small groups.
     """

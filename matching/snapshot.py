@@ -34,9 +34,10 @@ import scipy.sparse as sp
 import sklearn
 
 from matching.engine import MatchEngine
-from matching.features import RowStore, TextEncoder, ThesaurusVectorizer, load_thesaurus
+from matching.features import TextEncoder, ThesaurusVectorizer, load_thesaurus
 from matching.profiles import MemberProfile, Need
 from matching.scoring import MatchConfig
+from matching.stacks import RowStore
 from matching.text import make_char_vectorizer, make_word_vectorizer
 
 __all__ = ["FORMAT_VERSION", "fingerprint", "load_engine", "read_metadata", "save_engine"]

@@ -86,7 +86,7 @@ def _print_demo_logins() -> None:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Upgrade the schema, optionally load the demo, then run uvicorn."""
-    import uvicorn
+    from service.server import run as run_server
 
     _upgrade(settings)
     if args.demo:
@@ -100,15 +100,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         _print_demo_logins()
     sys.stdout.flush()
     os.environ["PASSERELLE_MIGRATE_ON_START"] = "false"
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
+    run_server(args.host, args.port, args.workers, args.log_level, args.access_log)
     return EXIT_OK
 
 

@@ -29,18 +29,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(database_url: str) -> AsyncEngine:
+DEFAULT_POOL_SIZE = 20
+
+
+def make_engine(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
     """An async engine for `database_url`, with SQLite tuned for concurrent readers.
 
     `hide_parameters` keeps personal data (emails, need texts) out of logged SQL errors.
+    The pool keeps `pool_size` connections and opens no more: under load a request waits a
+    moment for a connection instead of opening one (a new PostgreSQL backend, or a new SQLite
+    connection and its thread) only to close it again at check-in.
     """
+    pool: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 30}
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping (a round trip per checkout): after a database restart the first statement on a
     # stale connection fails (503 + Retry-After) and SQLAlchemy then recycles the whole pool.
-    return create_async_engine(database_url, pool_size=10, max_overflow=10, hide_parameters=True)
+    return create_async_engine(database_url, hide_parameters=True, **pool)
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

@@ -14,6 +14,7 @@ from service.db.changes import record_changes
 from service.db.models import Account, Member, Need, Offer, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from service.members.read_cache import MemberReadCache, as_seen_by
+from service.members.reads import load_member_read
 from service.members.schemas import MemberCreate, MemberRead, MemberUpdate, NeedRead
 from service.reference import CONSENT_TEXT_VERSION, fold
 
@@ -48,9 +49,9 @@ def _with_children(stmt: Select[tuple[Member]]) -> Select[tuple[Member]]:
     return stmt.options(selectinload(Member.needs), selectinload(Member.offers))
 
 
-def to_read(member: Member, viewer: Principal | None, show_email: bool = False) -> MemberRead:
+def to_read(member: Member, viewer: Principal | None) -> MemberRead:
     """The API view of a profile; the email only for the member themself and animators."""
-    show_email = show_email or (viewer is not None and viewer.may_manage(member.id))
+    show_email = viewer is not None and viewer.may_manage(member.id)
     return MemberRead(
         id=member.id,
         email=member.account.email if show_email else None,
@@ -142,13 +143,9 @@ async def read_member(
     read = reads.get(member_id)
     if read is None:
         epoch = reads.epoch
-        async with sessionmaker() as session:
-            member = await session.scalar(
-                _with_children(select(Member).where(Member.id == member_id))
-            )
-            if member is None:
-                raise NotFoundError(f"Member {member_id} not found.")
-            read = to_read(member, None, show_email=True)
+        read = await load_member_read(sessionmaker.kw["bind"], member_id)
+        if read is None:
+            raise NotFoundError(f"Member {member_id} not found.")
         reads.put(read, epoch)
     if not (read.consent or viewer.may_manage(member_id)):
         raise NotFoundError(f"Member {member_id} not found.")

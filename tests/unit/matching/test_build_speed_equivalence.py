@@ -9,8 +9,9 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize as l2_normalize
 
 from matching.engine import MatchEngine
-from matching.features import TextEncoder, ThesaurusVectorizer, similarities
+from matching.features import TextEncoder, ThesaurusVectorizer
 from matching.profiles import MemberProfile, Need
+from matching.stacks import similarities
 from matching.text import make_char_vectorizer, make_word_vectorizer
 
 CORPUS = [

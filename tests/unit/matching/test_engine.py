@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from matching.engine import MatchConfig, MatchEngine
 from matching.errors import NotFittedError, UnknownMemberError
-from matching.features import products
 from matching.profiles import MemberProfile, Need
+from matching.stacks import products
 from tests.unit.matching.conftest import (
     DATA_OFFER,
     FACILITATION_OFFER,
