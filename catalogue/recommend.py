@@ -53,6 +53,8 @@ __all__ = [
 WORD_WEIGHT = 0.3
 THESAURUS_WEIGHT = 0.15
 PART_WEIGHT = 0.3
+MEMO_TEXTS = 50_000
+"""Need texts whose relevance rows a fitted recommender remembers."""
 SECOND_NEED_BONUS = 0.25
 SECOND_NEED_MIN = 0.13
 OFF_AUDIENCE_FACTOR = 0.7
@@ -125,6 +127,7 @@ class ModuleRecommender:
 
     def fit(self, modules: Sequence[Module]) -> ModuleRecommender:
         """Vectorise every module of the catalogue (all statuses; filtering is per query)."""
+        self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if not 0.0 <= self.word_weight <= 1.0:
             raise CatalogueError(f"word_weight must be in [0, 1], got {self.word_weight}")
         if self.thesaurus_weight < 0:
@@ -169,8 +172,25 @@ class ModuleRecommender:
         return sum(w / total * (x @ y.T).toarray() for w, x, y in zip(weights, a, b, strict=True))
 
     def relevance(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(needs x modules relevance, needs x modules index of the best part, -1 if none)."""
+        """(needs x modules relevance, needs x modules index of the best part, -1 if none).
+
+        Each text's row depends on that text alone, so rows are remembered per text (up to
+        `MEMO_TEXTS`; a refit starts afresh): a member asking again costs no encoding.
+        """
         self._check_fitted()
+        memo = self._memo
+        missing = list(dict.fromkeys(text for text in texts if text not in memo))
+        if missing:
+            if len(memo) + len(missing) > MEMO_TEXTS:
+                memo.clear()
+            rel, idx = self._relevance(missing)
+            memo.update((text, (rel[i], idx[i])) for i, text in enumerate(missing))
+        if not texts:
+            return np.zeros((0, len(self.modules_))), np.zeros((0, len(self.modules_)), dtype=int)
+        rows = [memo[text] for text in texts]
+        return np.vstack([r for r, _ in rows]), np.vstack([i for _, i in rows])
+
+    def _relevance(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         blocks = self._blocks(list(texts))
         part_sim = self._similarity(blocks, self.part_blocks_)
         whole = self._similarity(blocks, self.module_blocks_)

@@ -34,6 +34,7 @@ from matching.engine import MatchEngine
 from matching.profiles import MemberProfile
 from matching.snapshot import load_engine, save_engine
 from service.db.models import IndexChange, utcnow
+from service.matches.answers import AnswerCache
 from service.matches.exclusions import PairBook
 from service.matches.log_cursor import LogCursor
 from service.matches.profiles import load_profiles
@@ -68,6 +69,7 @@ class MatchingIndex:
         self._capacity: dict[int, int] = {}
         self._coaches: set[int] = set()
         self._pairs = PairBook()
+        self.answers = AnswerCache()
         self._full: set[int] = set()
         self._full_coaches: set[int] = set()
 
@@ -145,6 +147,7 @@ class MatchingIndex:
         self._update_room(self.member_ids)
         self._cursor = cursor
         self.version = cursor.high
+        self.answers = AnswerCache()  # a refitted engine may rank differently
 
     async def build(self) -> None:
         """Fit a new engine on every matchable member and swap it in."""

@@ -49,22 +49,27 @@ async def find_matches(
     """Coaches (`mentor`) or peers (`peer`) for a member, best first, with reasons.
 
     No database query in the usual case: the index and the read cache are in memory, kept
-    fresh by the change log (`index.sync()`).
+    fresh by the change log (`index.sync()`); an answer is reused while the index version stays.
     """
     index = side.index
     engine = await index.sync()
     member = await _matchable(side, engine, member_id)
-    exclude = index.no_room(coaches_only=kind == "mentor").union(index.partners(member_id))
-    query = engine.mentors_for if kind == "mentor" else engine.peers_for
-    matches = query(
-        member_id,
-        limit=limit,
-        exclude=exclude,
-        exclude_organization=member.exclude_own_organization,
-    )
-    return MatchesResponse(
-        member_id=member_id, kind=kind, results=[_result(engine, match) for match in matches]
-    )
+    key, version = ("matches", member_id, kind, limit), index.version
+    answer: MatchesResponse | None = index.answers.get(key, version)
+    if answer is None:
+        exclude = index.no_room(coaches_only=kind == "mentor").union(index.partners(member_id))
+        query = engine.mentors_for if kind == "mentor" else engine.peers_for
+        matches = query(
+            member_id,
+            limit=limit,
+            exclude=exclude,
+            exclude_organization=member.exclude_own_organization,
+        )
+        answer = MatchesResponse(
+            member_id=member_id, kind=kind, results=[_result(engine, match) for match in matches]
+        )
+        index.answers.put(key, version, answer)
+    return answer
 
 
 async def coach_suggestions(side: ReadSide, coach_id: int, limit: int) -> SuggestionsResponse:

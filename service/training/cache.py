@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalogue.errors import CatalogueError
 from catalogue.modules import Module
 from catalogue.recommend import ModuleRecommender
 from service.db.models import TrainingModule
+from service.sync import CoalescedSync
 from service.training.modules import to_module
 
 
@@ -35,6 +36,25 @@ class TrainingCache:
     modules: list[Module] = field(default_factory=list)
     demand_key: Any = None
     demand: Any = None
+    _catalogue_sync: CoalescedSync | None = field(default=None, init=False, repr=False)
+
+    async def current(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> ModuleRecommender | None:
+        """`fitted` for the catalogue as it was when the call started, one query per batch.
+
+        Concurrent callers share one catalogue-version check (`CoalescedSync`): a module added
+        before the call is seen, and a busy worker does not ask the database on every request.
+        """
+        if self._catalogue_sync is None:
+
+            async def check() -> None:
+                async with sessionmaker() as session:
+                    await self.fitted(session)
+
+            self._catalogue_sync = CoalescedSync(check)
+        await self._catalogue_sync.wait()
+        return self.recommender
 
     async def fitted(self, session: AsyncSession) -> ModuleRecommender | None:
         """The recommender for the catalogue as it is now (None for an empty catalogue)."""

@@ -30,9 +30,9 @@ async def _member(session: AsyncSession, principal: Principal, member_id: int) -
 async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingResponse:
     """Open modules for the member's open needs, audience first, regional ones in region.
 
-    The profile comes from the worker's read cache (after a change-log catch-up); the fitted
-    recommender from the training cache; only the followed modules and the catalogue version
-    are read from the database.
+    The profile comes from the worker's read cache (after a change-log catch-up), the fitted
+    recommender from the training cache (catalogue version checked once per batch of
+    requests); only the followed modules are read for each request.
     """
     principal = side.principal
     if not principal.may_manage(member_id):
@@ -42,12 +42,13 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     needs = [EngineNeed(position, text) for position, text in enumerate(member.needs)]
     if not needs:
         return TrainingResponse(member_id=member_id, results=[])
-    async with side.sessionmaker() as session:
-        recommender = await side.training.fitted(session)
-        if recommender is None:
-            return TrainingResponse(member_id=member_id, results=[])
+    recommender = await side.training.current(side.sessionmaker)
+    if recommender is None:
+        return TrainingResponse(member_id=member_id, results=[])
+    async with side.sessionmaker.kw["bind"].connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")  # one round trip
         followed = set(
-            await session.scalars(
+            await connection.scalars(
                 select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
             )
         )

@@ -143,3 +143,18 @@ def test_any_needs_give_bounded_sorted_open_results(
     closed = {"pilotage-archive", "pilotage-brouillon", "pilotage-bretagne"}
     assert not closed & {r.module_id for r in results}
     assert all(set(r.matched_need_ids) <= {n.id for n in needs} for r in results)
+
+
+def test_remembered_relevance_rows_equal_fresh_ones() -> None:
+    catalogue = load_catalogue()
+    texts = [
+        "mes agents décrochent depuis qu'on alterne bureau et maison",
+        "les habitants ne viennent plus aux réunions publiques",
+        "on ne sait pas mesurer si l'expérimentation a marché",
+    ]
+    warm = ModuleRecommender().fit(catalogue)
+    warm.relevance(texts[:2])  # remembered
+    rel, idx = warm.relevance(list(reversed(texts)))  # two remembered rows, one new
+    fresh_rel, fresh_idx = ModuleRecommender().fit(catalogue).relevance(list(reversed(texts)))
+    assert (rel == fresh_rel).all() and (idx == fresh_idx).all()
+    assert rel.max() > 0
