@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from matching.engine import MatchEngine
 from matching.profiles import MemberProfile
 from matching.snapshot import load_engine, save_engine
+from service.answers import AnswerCache
 from service.db.models import IndexChange, utcnow
-from service.matches.answers import AnswerCache
 from service.matches.exclusions import PairBook
 from service.matches.log_cursor import LogCursor
 from service.matches.profiles import load_profiles

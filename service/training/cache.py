@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalogue.errors import CatalogueError
 from catalogue.modules import Module
 from catalogue.recommend import ModuleRecommender
+from service.answers import AnswerCache
 from service.db.models import TrainingModule
 from service.sync import CoalescedSync
 from service.training.modules import to_module
@@ -36,6 +37,7 @@ class TrainingCache:
     modules: list[Module] = field(default_factory=list)
     demand_key: Any = None
     demand: Any = None
+    answers: AnswerCache = field(default_factory=AnswerCache, repr=False)
     _catalogue_sync: CoalescedSync | None = field(default=None, init=False, repr=False)
 
     async def current(

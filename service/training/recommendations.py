@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from catalogue.recommend import audience_for
 from matching.profiles import Need as EngineNeed
 from service.accounts.principal import Principal
+from service.db.changes import record_changes
 from service.db.models import FollowedModule, Member, TrainingModule
 from service.errors import NotFoundError, PermissionDeniedError
 from service.members.services import read_member
@@ -32,7 +33,8 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
 
     The profile comes from the worker's read cache (after a change-log catch-up), the fitted
     recommender from the training cache (catalogue version checked once per batch of
-    requests); only the followed modules are read for each request.
+    requests). An answer is reused while neither the index version (which moves with any
+    profile change and with "I followed a module") nor the catalogue changes.
     """
     principal = side.principal
     if not principal.may_manage(member_id):
@@ -45,6 +47,10 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     recommender = await side.training.current(side.sessionmaker)
     if recommender is None:
         return TrainingResponse(member_id=member_id, results=[])
+    key, version = (member_id, limit), (side.index.version, side.training.recommender_key)
+    answer: TrainingResponse | None = side.training.answers.get(key, version)
+    if answer is not None:
+        return answer
     async with side.sessionmaker.kw["bind"].connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")  # one round trip
         followed = set(
@@ -59,7 +65,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
         followed=followed,
         limit=limit,
     )
-    return TrainingResponse(
+    answer = TrainingResponse(
         member_id=member_id,
         results=[
             TrainingResult(
@@ -68,6 +74,8 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
             for r in recommendations
         ],
     )
+    side.training.answers.put(key, version, answer)
+    return answer
 
 
 async def mark_followed(
@@ -80,6 +88,7 @@ async def mark_followed(
     if await session.get(FollowedModule, (member_id, module_id)) is None:
         session.add(FollowedModule(member_id=member_id, module_id=module_id))
         await session.flush()
+        await record_changes(session, [member_id])  # remembered recommendations must go
     return list(
         await session.scalars(
             select(FollowedModule.module_id)

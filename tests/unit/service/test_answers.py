@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.matches.answers import AnswerCache
+from service.answers import AnswerCache
 
 
 def test_an_answer_is_reused_at_the_same_version_only() -> None:
