@@ -20,6 +20,7 @@ asks for them again for `COMMIT_GRACE`, instead of trusting `seq > last`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -46,6 +47,19 @@ logger = logging.getLogger("passerelle.index")
 COMMIT_GRACE = timedelta(seconds=60)
 REFIT_FRACTION = 0.2
 REFIT_MIN_CHANGES = 50
+
+
+def settle_heap() -> None:
+    """Move the long-lived objects (the index) out of the garbage collector's way.
+
+    A worker holds millions of objects that live as long as it does; without this, every full
+    collection walks them all and pauses the event loop (tail latency). Frozen objects are still
+    freed by reference counting when a refit replaces them; `gc.unfreeze` first lets a full
+    collection see the previous index once.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class MatchingIndex:
@@ -89,6 +103,7 @@ class MatchingIndex:
         else:
             await self.build()
             self.started_from = "build"
+        settle_heap()
         return self.started_from
 
     async def _restore(self, directory: Path) -> bool:
@@ -256,7 +271,11 @@ class MatchingIndex:
         if changes < max(REFIT_MIN_CHANGES, REFIT_FRACTION * len(self._engine)):
             return
         if self._refit_task is None or self._refit_task.done():
-            self._refit_task = asyncio.get_running_loop().create_task(self.build())
+            self._refit_task = asyncio.get_running_loop().create_task(self._refit())
+
+    async def _refit(self) -> None:
+        await self.build()
+        settle_heap()
 
     def remaining_capacity(self, member_id: int) -> int:
         """Declared capacity minus accepted pairs as the answering side (never below zero)."""
