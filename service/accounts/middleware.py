@@ -18,6 +18,7 @@ from service.accounts.principal_cache import PrincipalCache
 from service.accounts.services import authenticate_token
 from service.accounts.sessions import SESSION_COOKIE
 from service.accounts.tokens import token_digest
+from service.db.session import autocommit
 from service.errors import AuthenticationError
 
 API_PREFIX = "/api/"
@@ -38,8 +39,7 @@ async def _principal(scope: Scope, token: str) -> Principal | None:
     digest = token_digest(token)
     principal = cache.get(digest)
     if principal is None:
-        async with state.sessionmaker.kw["bind"].connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")  # one round trip
+        async with autocommit(state.sessionmaker.kw["bind"]) as connection:
             principal = await authenticate_token(connection, token)
         if principal is not None:
             cache.put(digest, principal, principal.token_expires_at)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -11,7 +13,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from service.db.models import Base
 
@@ -50,6 +52,18 @@ def make_engine(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncE
     # No pre-ping (a round trip per checkout): after a database restart the first statement on a
     # stale connection fails (503 + Retry-After) and SQLAlchemy then recycles the whole pool.
     return create_async_engine(database_url, hide_parameters=True, **pool)
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection without a transaction: a read is one round trip (no BEGIN/ROLLBACK).
+
+    For the few hot single-statement reads (token look-up, change-log catch-up, profile cache
+    misses, followed modules); everything that writes goes through a session.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

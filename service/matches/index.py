@@ -36,6 +36,7 @@ from matching.profiles import MemberProfile
 from matching.snapshot import load_engine, save_engine
 from service.answers import AnswerCache
 from service.db.models import IndexChange, utcnow
+from service.db.session import autocommit
 from service.matches.exclusions import PairBook
 from service.matches.log_cursor import LogCursor
 from service.matches.profiles import load_profiles
@@ -212,8 +213,7 @@ class MatchingIndex:
             query = query.where(or_(IndexChange.seq > cursor.high, IndexChange.seq.in_(holes)))
         else:
             query = query.where(IndexChange.seq > cursor.high)
-        async with self._database.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit(self._database) as connection:
             rows = (await connection.execute(query)).all()
         if cursor.unseen(row.seq for row in rows):
             async with self._lock, self._sessionmaker() as session:

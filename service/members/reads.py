@@ -11,6 +11,7 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.db.models import Account, Member, Need, Offer
+from service.db.session import autocommit
 from service.members.schemas import MemberRead
 
 _COLUMNS = [column for column in Member.__table__.c if column.key in MemberRead.__struct_fields__]
@@ -27,8 +28,7 @@ async def load_member_read(database: AsyncEngine, member_id: int) -> MemberRead 
             Offer.member_id == member_id
         ),
     ).subquery()
-    async with database.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
+    async with autocommit(database) as connection:
         row = (
             await connection.execute(
                 select(*_COLUMNS, Account.email, Account.role)

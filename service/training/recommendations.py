@@ -11,6 +11,7 @@ from matching.profiles import Need as EngineNeed
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import FollowedModule, Member, TrainingModule
+from service.db.session import autocommit
 from service.errors import NotFoundError, PermissionDeniedError
 from service.members.services import read_member
 from service.read_side import ReadSide
@@ -51,8 +52,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     answer: TrainingResponse | None = side.training.answers.get(key, version)
     if answer is not None:
         return answer
-    async with side.sessionmaker.kw["bind"].connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")  # one round trip
+    async with autocommit(side.sessionmaker.kw["bind"]) as connection:
         followed = set(
             await connection.scalars(
                 select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
