@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {
                 "settings": settings,
+                "database": engine,
                 "sessionmaker": sessionmaker,
                 "match_index": match_index,
                 "member_reads": member_reads,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.accounts.guards import principal_of
 from service.accounts.principal import Principal
@@ -29,6 +29,7 @@ class ReadSide:
     index: MatchingIndex
     reads: MemberReadCache
     training: TrainingCache
+    database: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
 
 
@@ -40,5 +41,6 @@ def provide_read_side(request: Request[Any, Any, Any]) -> ReadSide:
         index=state.match_index,
         reads=state.member_reads,
         training=state.training_cache,
+        database=state.database,
         sessionmaker=state.sessionmaker,
     )

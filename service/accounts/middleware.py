@@ -39,7 +39,7 @@ async def _principal(scope: Scope, token: str) -> Principal | None:
     digest = token_digest(token)
     principal = cache.get(digest)
     if principal is None:
-        async with autocommit(state.sessionmaker.kw["bind"]) as connection:
+        async with autocommit(state.database) as connection:
             principal = await authenticate_token(connection, token)
         if principal is not None:
             cache.put(digest, principal, principal.token_expires_at)

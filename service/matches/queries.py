@@ -21,7 +21,7 @@ from service.read_side import ReadSide
 async def _matchable(side: ReadSide, engine: MatchEngine, member_id: int) -> MemberRead:
     if not side.principal.may_manage(member_id):
         raise PermissionDeniedError("You may only ask for your own matches.")
-    member = await read_member(side.sessionmaker, side.reads, side.principal, member_id)
+    member = await read_member(side.database, side.reads, side.principal, member_id)
     if member_id not in engine:
         raise ConflictError(
             "This member has not given consent to be matched (set consent to true).",

@@ -80,9 +80,7 @@ class MemberController(Controller):
     @get("/{member_id:int}", summary="Read a profile")
     async def get_member(self, reads: Reads, member_id: IdPath) -> MemberRead:
         await reads.index.sync()  # every change committed before this request is applied
-        return await services.read_member(
-            reads.sessionmaker, reads.reads, reads.principal, member_id
-        )
+        return await services.read_member(reads.database, reads.reads, reads.principal, member_id)
 
     @patch("/{member_id:int}", summary="Update a profile (self or animator)")
     async def update_member(

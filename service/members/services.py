@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from service.accounts.principal import Principal
@@ -130,7 +130,7 @@ async def get_member(session: AsyncSession, viewer: Principal, member_id: int) -
 
 
 async def read_member(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    database: AsyncEngine,
     reads: MemberReadCache,
     viewer: Principal,
     member_id: int,
@@ -138,12 +138,12 @@ async def read_member(
     """`GET /api/members/{id}` through the worker's read cache (the caller synced the log first).
 
     Same rules as `get_member`: 404 for unknown ids and for hidden (non-consenting) members.
-    A miss reads the database in a session of its own.
+    A miss reads the database with two plain statements (`load_member_read`).
     """
     read = reads.get(member_id)
     if read is None:
         epoch = reads.epoch
-        read = await load_member_read(sessionmaker.kw["bind"], member_id)
+        read = await load_member_read(database, member_id)
         if read is None:
             raise NotFoundError(f"Member {member_id} not found.")
         reads.put(read, epoch)

@@ -41,7 +41,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     if not principal.may_manage(member_id):
         raise PermissionDeniedError("You may only see your own recommendations.")
     await side.index.sync()
-    member = await read_member(side.sessionmaker, side.reads, principal, member_id)
+    member = await read_member(side.database, side.reads, principal, member_id)
     needs = [EngineNeed(position, text) for position, text in enumerate(member.needs)]
     if not needs:
         return TrainingResponse(member_id=member_id, results=[])
@@ -52,7 +52,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     answer: TrainingResponse | None = side.training.answers.get(key, version)
     if answer is not None:
         return answer
-    async with autocommit(side.sessionmaker.kw["bind"]) as connection:
+    async with autocommit(side.database) as connection:
         followed = set(
             await connection.scalars(
                 select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
