@@ -22,6 +22,7 @@ from service.training.schemas import (
     ModuleRead,
     ModuleUpdate,
     ProposalRead,
+    ProposalStatus,
     SharedLesson,
     TrainingResponse,
 )
@@ -170,7 +171,7 @@ class DemandController(Controller):
         self,
         db_session: DbSession,
         training_cache: TrainingCacheDep,
-        status: FromQuery[str | None] = None,
+        status: FromQuery[ProposalStatus | None] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
     ) -> Page[ProposalRead]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from catalogue.modules import Audience, Format, Objective, Source, Status, Summary, Title, Topic
+
+ProposalStatus = Literal["open", "adopted", "withdrawn"]
+"""Where an incubator proposal stands."""
 
 
 class ModuleRead(msgspec.Struct, kw_only=True):

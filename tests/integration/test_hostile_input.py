@@ -103,3 +103,19 @@ async def test_a_nul_character_in_an_email_is_refused_not_a_server_error(
         "/api/auth/token", json={"email": "a\u0000b@exemple.fr", "password": "0123456789ab"}
     )
     assert token.status_code in (400, 422) and "email" in token.text
+
+
+async def test_an_unknown_proposal_status_is_refused_not_a_server_error(
+    client: AsyncTestClient[Any], actors: Actors
+) -> None:
+    """A filter value PostgreSQL cannot hold (NUL) or does not know is a 400 naming it."""
+    trainer = await actors.create("trainer")
+    for status in ("ouvert", "op\u0000en"):
+        response = await client.get(
+            "/api/incubator/proposals", params={"status": status}, headers=trainer.headers
+        )
+        assert response.status_code == 400 and "status" in response.text
+    ok = await client.get(
+        "/api/incubator/proposals", params={"status": "adopted"}, headers=trainer.headers
+    )
+    assert ok.status_code == 200
