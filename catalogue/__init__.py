@@ -7,6 +7,7 @@ from catalogue.errors import (
     InvalidProposalError,
 )
 from catalogue.incubator import (
+    CoachOffer,
     Contributor,
     Coverage,
     DemandNeed,
@@ -17,11 +18,12 @@ from catalogue.incubator import (
     propose_modules,
 )
 from catalogue.modules import Module, load_catalogue, module_from_dict, module_to_dict
-from catalogue.recommend import ModuleRecommender, Recommendation, audience_for, recommend_modules
+from catalogue.recommend import ModuleRecommender, Recommendation, audience_for
 
 __all__ = [
     "CatalogueError",
     "CatalogueLoadError",
+    "CoachOffer",
     "Contributor",
     "Coverage",
     "DemandNeed",
@@ -39,5 +41,4 @@ __all__ = [
     "module_from_proposal",
     "module_to_dict",
     "propose_modules",
-    "recommend_modules",
 ]

@@ -1,43 +1,43 @@
-"""The incubator: demand clusters -> catalogue coverage -> proposals of new modules.
+"""The incubator: demand groups -> catalogue coverage -> proposals of new modules.
 
-Coverage. A cluster's similarity to a module is the mean relevance (`ModuleRecommender.relevance`)
-of the cluster's needs to that module. When the cluster has a dominant thesaurus theme
-(`Cluster.theme`), it is ``covered`` exactly when a *published* module has the same dominant
-theme (`ModuleRecommender.module_themes_`), and the best of those modules is reported (the best
-module overall when none shares the theme, for information). Otherwise
-the best published module is kept and the cluster is covered when the similarity reaches
-`COVERAGE_THRESHOLD` (tuned on the `tune` split of the dev set).
+Coverage. A theme group (or sub-group) is *covered* exactly when a published module is in its
+theme (`ModuleRecommender.module_themes_`: the model reads the module in that theme); the best
+module reported is the one of that theme whose parts answer the group's needs best (the best
+module overall when none is in the theme, for information). An emerging group (needs « hors
+thèmes ») is covered when the mean relevance of its needs to the best published module reaches
+`COVERAGE_THRESHOLD`.
 
-Proposals. An uncovered cluster whose needs come from at least `MIN_MEMBERS` distinct members gets
-a proposal: a title from its label, 3–4 French objectives built from its distinguishing words and
-its most typical need, the majority audience of the members, a format (``hybride`` when the
-members come from several regions, else ``presentiel``) and the demand (members, regions).
-
-Contributors. Coaches and trainers whose offers share stems with the cluster's centroid or its
-thesaurus theme (see `contributors`), best first.
+Proposals. Only for themes: a theme with demand from at least `MIN_MEMBERS` distinct members
+and no published module gets one proposal, titled and given objectives from the taxonomy (the
+theme's name and learning objectives), for the majority audience of those members, in
+``hybride`` format when they come from several regions (else ``presentiel``), with the demand
+(members, needs, regions) and the contributors: coaches and trainers whose offers the model
+reads in that theme, most offers first.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from catalogue.errors import InvalidProposalError
 from catalogue.modules import Module, module_from_dict
 from catalogue.recommend import ModuleRecommender
-from matching.clustering import Cluster
-from matching.features import ThesaurusVectorizer
-from matching.text import analyze
+from matching.demand import DemandGroup
+from matching.reasons import quote
+from matching.taxonomy import Taxonomy
 
 __all__ = [
     "COVERAGE_THRESHOLD",
     "MIN_MEMBERS",
+    "CoachOffer",
     "Contributor",
     "Coverage",
     "DemandNeed",
@@ -48,17 +48,15 @@ __all__ = [
     "propose_modules",
 ]
 
-COVERAGE_THRESHOLD = 0.10
+COVERAGE_THRESHOLD = 0.3
 MIN_MEMBERS = 3
-MIN_CONTRIBUTION = 0.1
-THEME_MATCH_BONUS = 0.3
-RELATIVE_CUT = 0.4
 MAX_CONTRIBUTORS = 5
+SAMPLE_PER_GROUP = 100
 
 
 @dataclass(frozen=True, slots=True)
 class DemandNeed:
-    """One open need as the incubator sees it (the text clustered at the same index)."""
+    """One open need as the incubator sees it (the text grouped at the same index)."""
 
     id: int
     member_id: int
@@ -68,8 +66,19 @@ class DemandNeed:
 
 
 @dataclass(frozen=True, slots=True)
+class CoachOffer:
+    """One offer of a coach or trainer, with the theme the model reads in it (None: none)."""
+
+    member_id: int
+    display_name: str
+    role: str
+    text: str
+    theme: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
-    """How well the published catalogue answers one demand cluster."""
+    """How well the published catalogue answers one demand group."""
 
     cluster_id: int
     label: str
@@ -94,9 +103,10 @@ class Contributor:
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """A module the incubator suggests creating for an uncovered demand cluster."""
+    """A module the incubator suggests creating for a theme with demand and no module."""
 
     cluster_id: int
+    theme: str
     title: str
     objectives: tuple[str, ...]
     audience: tuple[str, ...]
@@ -109,6 +119,7 @@ class Proposal:
         """JSON-ready form: {"title", "objectives", "audience", "format", "demand", ...}."""
         return {
             "cluster_id": self.cluster_id,
+            "theme": self.theme,
             "title": self.title,
             "objectives": list(self.objectives),
             "audience": list(self.audience),
@@ -128,49 +139,43 @@ class Proposal:
 
 
 def assess_coverage(
-    clusters: Sequence[Cluster],
+    groups: Sequence[DemandGroup],
     needs: Sequence[DemandNeed],
+    need_rows: sp.csr_matrix,
     recommender: ModuleRecommender,
-    *,
-    threshold: float = COVERAGE_THRESHOLD,
-    sample_per_cluster: int = 100,
 ) -> list[Coverage]:
-    """For each cluster, its best published module, the similarity and whether it is covered.
+    """For each group: its best published module, their similarity, and whether it is covered.
 
-    The similarity of a large cluster is measured on `sample_per_cluster` of its needs, evenly
-    spaced (deterministic), so coverage stays fast on 100,000 needs.
+    `need_rows` are the fused rows of `needs` (same order). The similarity of a large group is
+    measured on `SAMPLE_PER_GROUP` of its needs, evenly spaced (deterministic).
     """
     open_cols = [i for i, m in enumerate(recommender.modules_) if m.is_open]
-    sampled = {c.id: _spread(c.member_indices, sample_per_cluster) for c in clusters}
-    used = sorted({i for rows in sampled.values() for i in rows})
-    position = {need: row for row, need in enumerate(used)}
-    texts = [needs[i].text for i in used]
-    rel = recommender.relevance(texts)[0] if texts else np.zeros((0, 0))
     result = []
-    for cluster in clusters:
-        rows = [position[i] for i in sampled[cluster.id]]
-        members = len({needs[i].member_id for i in cluster.member_indices})
-        themed = [i for i in open_cols if recommender.module_themes_[i] == cluster.theme]
+    for group in groups:
+        members = len({needs[i].member_id for i in group.member_indices})
+        rows = _spread(group.member_indices, SAMPLE_PER_GROUP)
+        themed = [i for i in open_cols if group.theme in recommender.module_themes_[i]]
         cols = themed or open_cols
         if not rows or not cols:
             result.append(
-                Coverage(cluster.id, cluster.label, cluster.size, members, None, None, 0.0, False)
+                Coverage(group.id, group.label, group.size, members, None, None, 0.0, False)
             )
             continue
-        mean = rel[np.ix_(rows, cols)].mean(axis=0)
+        rel = recommender.relevance(need_rows[rows])[0]
+        mean = rel[:, cols].mean(axis=0)
         best = int(np.argmax(mean))
         module = recommender.modules_[cols[best]]
-        sim = round(float(mean[best]), 4)
-        covered = bool(themed) if cluster.theme is not None else sim >= threshold
+        similarity = round(float(mean[best]), 4)
+        covered = bool(themed) if group.theme is not None else similarity >= COVERAGE_THRESHOLD
         result.append(
             Coverage(
-                cluster.id,
-                cluster.label,
-                cluster.size,
+                group.id,
+                group.label,
+                group.size,
                 members,
                 module.id,
                 module.title,
-                sim,
+                similarity,
                 covered,
             )
         )
@@ -185,113 +190,69 @@ def _spread(indices: Sequence[int], limit: int) -> list[int]:
     return [indices[i] for i in np.unique(picks)]
 
 
-def contributors(
-    cluster: Cluster, coaches: Sequence[tuple[int, str, str, Sequence[str]]]
-) -> list[Contributor]:
-    """Coaches and trainers whose offers match the cluster, best first, with French reasons.
-
-    An offer scores the centroid weight of the stems it shares with the cluster, plus
-    `THEME_MATCH_BONUS` when its dominant thesaurus theme is the cluster's. A coach is kept when
-    the total reaches `MIN_CONTRIBUTION` and at least `RELATIVE_CUT` times the best coach's.
-    """
-    candidates = [c for c in coaches if c[2] in ("coach", "trainer")]
-    offers = [offer for c in candidates for offer in c[3]]
-    themes = _offer_themes(offers) if cluster.theme is not None and offers else {}
-    scored = []
-    for member_id, display_name, role, member_offers in candidates:
-        score = 0.0
-        reasons = []
-        for offer in member_offers:
-            shared = sorted({s for s in analyze(offer) if s in cluster.centroid})
-            offer_score = sum(cluster.centroid[s] for s in shared)
-            same_theme = cluster.theme is not None and themes.get(offer) == cluster.theme
-            offer_score += THEME_MATCH_BONUS if same_theme else 0.0
-            if offer_score < MIN_CONTRIBUTION:
-                continue
-            score += offer_score
-            why = "même thème que la demande" if same_theme else "mots communs avec la demande"
-            reasons.append(f"Propose « {offer} » ({why} « {cluster.label} »)")
-        if score >= MIN_CONTRIBUTION:
-            scored.append(
-                Contributor(member_id, display_name, role, tuple(reasons), round(score, 4))
-            )
-    if not scored:
-        return []
-    best = max(c.score for c in scored)
-    kept = [c for c in scored if c.score >= RELATIVE_CUT * best]
-    kept.sort(key=lambda c: (-c.score, c.member_id))
-    return kept[:MAX_CONTRIBUTORS]
-
-
-def _offer_themes(offers: list[str]) -> dict[str, str | None]:
-    """Dominant thesaurus theme of each offer text (None when no thesaurus term occurs)."""
-    vectorizer = ThesaurusVectorizer().fit(offers)
-    counts = vectorizer.transform(offers).toarray()
-    names = vectorizer.get_feature_names_out()
-    return {
-        o: (str(names[r.argmax()]) if r.max() > 0 else None)
-        for o, r in zip(offers, counts, strict=True)
-    }
+def contributors(theme: str, theme_name: str, offers: Sequence[CoachOffer]) -> list[Contributor]:
+    """Coaches and trainers whose offers are read in `theme`, most such offers first."""
+    by_member: dict[int, list[CoachOffer]] = defaultdict(list)
+    for offer in offers:
+        if offer.theme == theme and offer.role in ("coach", "trainer"):
+            by_member[offer.member_id].append(offer)
+    found = [
+        Contributor(
+            member_id,
+            items[0].display_name,
+            items[0].role,
+            tuple(f"Propose « {quote(o.text)} » (thème : {theme_name})" for o in items[:2]),
+            float(len(items)),
+        )
+        for member_id, items in by_member.items()
+    ]
+    found.sort(key=lambda c: (-c.score, c.member_id))
+    return found[:MAX_CONTRIBUTORS]
 
 
 def propose_modules(
-    clusters: Sequence[Cluster],
+    groups: Sequence[DemandGroup],
+    coverage: Sequence[Coverage],
     needs: Sequence[DemandNeed],
-    recommender: ModuleRecommender,
-    coaches: Sequence[tuple[int, str, str, Sequence[str]]] = (),
+    taxonomy: Taxonomy,
+    offers: Sequence[CoachOffer] = (),
     *,
-    threshold: float = COVERAGE_THRESHOLD,
     min_members: int = MIN_MEMBERS,
 ) -> list[Proposal]:
-    """Proposals for the uncovered clusters with enough distinct members (largest demand first)."""
-    coverage = {
-        c.cluster_id: c for c in assess_coverage(clusters, needs, recommender, threshold=threshold)
-    }
+    """One proposal per uncovered theme with demand from `min_members` members or more."""
+    covered = {c.cluster_id: c.covered for c in coverage}
+    by_theme: dict[str, list[DemandGroup]] = defaultdict(list)
+    for group in groups:
+        if group.theme is not None:
+            by_theme[group.theme].append(group)
     proposals = []
-    for cluster in clusters:
-        cov = coverage[cluster.id]
-        if cov.covered or cov.members < min_members:
+    for theme_id, theme_groups in by_theme.items():
+        if any(covered.get(g.id, False) for g in theme_groups):
             continue
-        rows = [needs[i] for i in cluster.member_indices]
+        rows = [needs[i] for g in theme_groups for i in g.member_indices]
+        members = len({n.member_id for n in rows})
+        if members < min_members:
+            continue
+        theme = taxonomy.theme(theme_id)
         regions = sorted({n.region for n in rows if n.region})
         audiences = Counter(n.audience for n in rows).most_common()
         audience = tuple(a for a, count in audiences if count >= audiences[0][1] / 2)
+        largest = max(theme_groups, key=lambda g: (g.size, -g.id))
         proposals.append(
             Proposal(
-                cluster_id=cluster.id,
-                title=f"{cluster.label} : atelier d'incubation",
-                objectives=_objectives(cluster, rows),
+                cluster_id=largest.id,
+                theme=theme_id,
+                title=f"{theme.name} : parcours de formation-action",
+                objectives=tuple(theme.objectives[:5]),
                 audience=audience,
                 format="hybride" if len(regions) > 1 else "presentiel",
-                demand={"members": cov.members, "needs": cluster.size, "regions": regions},
-                topics=tuple(cluster.top_terms[:4]),
-                contributors=tuple(contributors(cluster, coaches)),
+                demand={"members": members, "needs": len(rows), "regions": regions},
+                topics=(theme.name, *[m for m in theme.methods if len(m) <= 60][:3]),
+                contributors=tuple(contributors(theme_id, theme.name, offers)),
             )
         )
     proposals.sort(key=lambda p: (-p.demand["members"], p.cluster_id))
     return proposals
-
-
-def _objectives(cluster: Cluster, rows: Sequence[DemandNeed]) -> tuple[str, ...]:
-    words = list(cluster.top_terms) + ["ces situations"] * 3
-    typical = _typical_need(cluster, rows)
-    return (
-        f"Comprendre les enjeux liés à « {words[0]} » et « {words[1]} »",
-        f"Partager des pratiques éprouvées autour de « {words[2]} »",
-        f"Travailler sur une situation vécue : « {typical} »",
-        "Repartir avec un plan d'action concret pour sa collectivité",
-    )
-
-
-def _typical_need(cluster: Cluster, rows: Sequence[DemandNeed]) -> str:
-    """The need whose stems weigh most in the cluster centroid."""
-
-    def weight(need: DemandNeed) -> float:
-        stems = set(analyze(need.text))
-        return sum(cluster.centroid.get(s, 0.0) for s in stems) / (1 + len(stems)) ** 0.5
-
-    text = max(rows, key=weight).text.strip()
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _slug(text: str) -> str:

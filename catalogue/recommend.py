@@ -1,18 +1,17 @@
 """Training recommendations: a member's open needs -> the catalogue modules that answer them.
 
-Scoring. The recommender is fitted once on the catalogue: word TF-IDF (stemmed French words)
-and character n-gram TF-IDF (typos, missing accents) over the parts of every module (title,
-summary, each objective, topics), and theme counts of the domain thesaurus
-(`matching.features.ThesaurusVectorizer`: a member's everyday words and a module's method names
-meet on the same theme). The similarity of a need to a part is the weighted mean
-``(WORD_WEIGHT * word cos + (1 - WORD_WEIGHT) * char cos + THESAURUS_WEIGHT * theme cos)
-/ (1 + THESAURUS_WEIGHT)``; a need's relevance to a module is
-``PART_WEIGHT * best part + (1 - PART_WEIGHT) * whole module``. A module's score for a member is
-its best need plus `SECOND_NEED_BONUS` times its second best need when that one reaches
-`SECOND_NEED_MIN` (the 90th percentile of need/module relevance across different themes on the
-`tune` split) and half the best (a module answering two needs beats one answering a single need
-equally well), multiplied by `OFF_AUDIENCE_FACTOR` when the
-module is not meant for the member's audience. Modules below `MIN_RELEVANCE` are not shown.
+Scoring. The recommender encodes every module's parts (title, summary, each objective, topics)
+and the module as a whole as *offer rows* of `matching.features`, so a need meets a module with
+the same fusion of meaning and words as it meets a coach: ``w * cos_themes + (1 - w) *
+cos_words``. A need's relevance to a module is ``PART_WEIGHT * best part + (1 - PART_WEIGHT) *
+whole module``. A module's score for a member is its best need plus `SECOND_NEED_BONUS` times
+its second best need when that one reaches `SECOND_NEED_MIN` and half the best (a module
+answering two needs beats one answering a single need equally well), multiplied by
+`OFF_AUDIENCE_FACTOR` when the module is not meant for the member's audience. Modules below
+`MIN_RELEVANCE` are not shown.
+
+Themes of a module (`ModuleRecommender.module_themes_`, what the incubator calls *covered*): the
+themes the model gives at least `MODULE_THEME_MIN` probability when it reads the whole module.
 
 Filters. Only published modules; regional modules only for members of that region; modules the
 member already followed are left out.
@@ -23,7 +22,8 @@ vice-président(e) -> ``elus``; DGS, DGA, DGAS, DGST, DRH, directeur/directrice,
 ``direction``; chef, responsable, manager, encadrant(e), coordinateur/coordinatrice ->
 ``managers``; anything else -> ``agents``.
 
-Reasons only cite what drove the score: the need(s) counted and the module part that matched each.
+Reasons only cite what drove the score: the need(s) counted, the module part that matched each,
+and whether a shared theme or shared words made the match.
 """
 
 from __future__ import annotations
@@ -33,32 +33,29 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy import sparse
-from sklearn.preprocessing import normalize as l2_normalize
+import scipy.sparse as sp
 
 from catalogue.errors import CatalogueError
 from catalogue.modules import AUDIENCES, Module
-from matching.features import ThesaurusVectorizer
-from matching.text import make_char_vectorizer, make_word_vectorizer, normalize
+from matching.features import Featurizer, RowText
+from matching.reasons import pair_cue, quote
+from matching.text import normalize
 
 __all__ = [
     "MIN_RELEVANCE",
+    "MODULE_THEME_MIN",
     "ModuleRecommender",
     "NeedLike",
     "Recommendation",
     "audience_for",
-    "recommend_modules",
 ]
 
-WORD_WEIGHT = 0.3
-THESAURUS_WEIGHT = 0.15
-PART_WEIGHT = 0.3
-MEMO_TEXTS = 50_000
-"""Need texts whose relevance rows a fitted recommender remembers."""
+PART_WEIGHT = 0.5
 SECOND_NEED_BONUS = 0.25
-SECOND_NEED_MIN = 0.13
+SECOND_NEED_MIN = 0.2
 OFF_AUDIENCE_FACTOR = 0.7
-MIN_RELEVANCE = 0.05
+MIN_RELEVANCE = 0.1
+MODULE_THEME_MIN = 0.3
 
 _ELUS = {"elu", "elue", "elus", "maire", "president", "presidente", "vice"}
 _COUNCIL = {"municipal", "municipale", "departemental", "departementale", "regional", "regionale",
@@ -103,126 +100,82 @@ def audience_for(job_title: str = "", role: str = "member") -> str:
 
 
 class ModuleRecommender:
-    """Fitted once on the catalogue, answers many members fast.
+    """The catalogue encoded once; answers members from their need rows (no text analysis).
 
     Parameters
     ----------
-    word_weight : float
-        Share of word TF-IDF against character n-grams in the lexical similarity (in [0, 1]).
-    thesaurus_weight : float
-        Weight of the thesaurus-theme cosine beside the lexical similarity (weight 1).
-    min_relevance : float
-        Modules whose relevance to every need is below this are never recommended.
+    featurizer : the theme model and lexical encoder the matching index uses.
     """
 
-    def __init__(
-        self,
-        word_weight: float = WORD_WEIGHT,
-        thesaurus_weight: float = THESAURUS_WEIGHT,
-        min_relevance: float = MIN_RELEVANCE,
-    ) -> None:
-        self.word_weight = word_weight
-        self.thesaurus_weight = thesaurus_weight
-        self.min_relevance = min_relevance
+    def __init__(self, featurizer: Featurizer) -> None:
+        self.featurizer = featurizer
 
     def fit(self, modules: Sequence[Module]) -> ModuleRecommender:
-        """Vectorise every module of the catalogue (all statuses; filtering is per query)."""
-        self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        if not 0.0 <= self.word_weight <= 1.0:
-            raise CatalogueError(f"word_weight must be in [0, 1], got {self.word_weight}")
-        if self.thesaurus_weight < 0:
-            raise CatalogueError(f"thesaurus_weight must be >= 0, got {self.thesaurus_weight}")
+        """Encode every module of the catalogue (all statuses; filtering is per query)."""
         if not modules:
             raise CatalogueError("cannot fit a recommender on an empty catalogue")
         self.modules_ = tuple(modules)
-        parts: list[str] = []
+        parts: list[RowText] = []
         owner: list[int] = []
-        self.part_labels_: list[str] = []
+        self.part_kinds_: list[str] = []
         for index, module in enumerate(self.modules_):
             for kind, text in _parts(module):
-                parts.append(text)
+                parts.append(RowText("offer", text))
                 owner.append(index)
-                shown = text if len(text) <= 160 else text[:157].rstrip() + "…"
-                self.part_labels_.append(f"{kind} « {shown} »")
+                self.part_kinds_.append(kind)
+        self.part_texts_ = [p.text for p in parts]
         self.part_owner_ = np.asarray(owner)
-        self.word_ = make_word_vectorizer().fit(parts)
-        self.char_ = make_char_vectorizer().fit(parts)
-        self.theme_ = ThesaurusVectorizer().fit(parts)
-        whole = [m.text for m in self.modules_]
-        self.part_blocks_ = self._blocks(parts)
-        self.module_blocks_ = self._blocks(whole)
-        counts = self.theme_.transform(whole).toarray()
-        names = self.theme_.get_feature_names_out()
+        encode = self.featurizer.encode
+        self.parts_ = encode(parts, [1.0] * len(parts), [None] * len(parts)).rows
+        whole = [RowText("offer", m.text) for m in self.modules_]
+        self.wholes_ = encode(whole, [1.0] * len(whole), [None] * len(whole)).rows
+        model = self.featurizer.model
+        dist = model.distributions([m.text for m in self.modules_])
         self.module_themes_ = tuple(
-            str(names[row.argmax()]) if row.max() > 0 else None for row in counts
+            frozenset(model.themes_[j] for j in np.flatnonzero(row >= MODULE_THEME_MIN))
+            for row in dist
         )
         return self
 
-    def _blocks(self, texts: list[str]) -> list[sparse.csr_matrix]:
-        """L2-normalised word, char and thesaurus blocks of texts."""
-        return [
-            l2_normalize(self.word_.transform(texts)),
-            l2_normalize(self.char_.transform(texts)),
-            l2_normalize(self.theme_.transform(texts)),
-        ]
-
-    def _similarity(self, a: list[sparse.csr_matrix], b: list[sparse.csr_matrix]) -> np.ndarray:
-        weights = (self.word_weight, 1.0 - self.word_weight, self.thesaurus_weight)
-        total = sum(weights)
-        return sum(w / total * (x @ y.T).toarray() for w, x, y in zip(weights, a, b, strict=True))
-
-    def relevance(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(needs x modules relevance, needs x modules index of the best part, -1 if none).
-
-        Each text's row depends on that text alone, so rows are remembered per text (up to
-        `MEMO_TEXTS`; a refit starts afresh): a member asking again costs no encoding.
-        """
+    def relevance(self, needs: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """(needs x modules relevance, needs x modules index of the best part) for need rows."""
         self._check_fitted()
-        memo = self._memo
-        missing = list(dict.fromkeys(text for text in texts if text not in memo))
-        if missing:
-            if len(memo) + len(missing) > MEMO_TEXTS:
-                memo.clear()
-            rel, idx = self._relevance(missing)
-            memo.update((text, (rel[i], idx[i])) for i, text in enumerate(missing))
-        if not texts:
-            return np.zeros((0, len(self.modules_))), np.zeros((0, len(self.modules_)), dtype=int)
-        rows = [memo[text] for text in texts]
-        return np.vstack([r for r, _ in rows]), np.vstack([i for _, i in rows])
-
-    def _relevance(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        blocks = self._blocks(list(texts))
-        part_sim = self._similarity(blocks, self.part_blocks_)
-        whole = self._similarity(blocks, self.module_blocks_)
+        part_sim = np.maximum((needs @ self.parts_.T).toarray(), 0.0)
+        whole = np.maximum((needs @ self.wholes_.T).toarray(), 0.0)
         n_mod = len(self.modules_)
-        best_part = np.zeros((len(texts), n_mod))
-        best_idx = np.zeros((len(texts), n_mod), dtype=int)
+        best_part = np.zeros((needs.shape[0], n_mod))
+        best_idx = np.zeros((needs.shape[0], n_mod), dtype=int)
         for m in range(n_mod):
             cols = np.flatnonzero(self.part_owner_ == m)
             sub = part_sim[:, cols]
             arg = sub.argmax(axis=1)
             best_idx[:, m] = cols[arg]
-            best_part[:, m] = sub[np.arange(len(texts)), arg]
-        best_idx[best_part <= 0] = -1
+            best_part[:, m] = sub[np.arange(needs.shape[0]), arg]
         return PART_WEIGHT * best_part + (1 - PART_WEIGHT) * whole, best_idx
+
+    def encode_needs(self, needs: Sequence[NeedLike]) -> tuple[list[RowText], sp.csr_matrix]:
+        """Need rows of needs that are not in the matching index (a member without consent)."""
+        rows = [RowText("need", n.text, n.id) for n in needs if n.text.strip()]
+        corrected = [getattr(n, "theme", None) for n in needs if n.text.strip()]
+        return rows, self.featurizer.encode(rows, [1.0] * len(rows), corrected).rows
 
     def recommend(
         self,
-        needs: Sequence[NeedLike],
+        need_rows: Sequence[RowText],
+        needs: sp.csr_matrix,
         *,
         audience_hint: str | None = None,
         region: str | None = None,
         followed: Collection[str] = (),
         limit: int = 5,
     ) -> list[Recommendation]:
-        """The best `limit` open modules for these needs (see the module docstring)."""
+        """The best `limit` open modules for these need rows (see the module docstring)."""
         self._check_fitted()
         if audience_hint is not None and audience_hint not in AUDIENCES:
             raise CatalogueError(f"unknown audience {audience_hint!r}; expected one of {AUDIENCES}")
-        needs = [n for n in needs if n.text.strip()]
-        if not needs or limit <= 0:
+        if not need_rows or limit <= 0:
             return []
-        rel, part_idx = self.relevance([n.text for n in needs])
+        rel, part_idx = self.relevance(needs)
         followed = set(followed)
         results: list[Recommendation] = []
         for m, module in enumerate(self.modules_):
@@ -230,9 +183,9 @@ class ModuleRecommender:
                 continue
             if module.region is not None and module.region != region:
                 continue
-            order = np.argsort(-rel[:, m])
+            order = np.argsort(-rel[:, m], kind="stable")
             best = order[0]
-            if rel[best, m] < self.min_relevance:
+            if rel[best, m] < MIN_RELEVANCE:
                 continue
             drivers = [best]
             score = rel[best, m]
@@ -242,31 +195,34 @@ class ModuleRecommender:
             fits = audience_hint is None or audience_hint in module.audience
             if not fits:
                 score *= OFF_AUDIENCE_FACTOR
-            reasons = [
-                f"Répond à votre besoin « {needs[i].text} » : {self._part_label(part_idx[i, m], m)}"
-                for i in drivers
-            ]
+            reasons = [self._reason(need_rows[i], needs[i], int(part_idx[i, m])) for i in drivers]
             if audience_hint is not None and fits:
                 reasons.append(f"Conçu pour votre public ({_AUDIENCE_FR[audience_hint]})")
             if module.region is not None:
                 reasons.append(f"Proposé dans votre région ({module.region})")
+            matched = tuple(
+                int(need_rows[i].need_id) for i in drivers if need_rows[i].need_id is not None
+            )
             results.append(
                 Recommendation(
                     module.id,
                     module.title,
                     round(float(min(score, 1.0)), 4),
                     tuple(reasons),
-                    tuple(int(needs[i].id) for i in drivers),
+                    matched,
                 )
             )
         results.sort(key=lambda r: (-r.score, r.module_id))
         return results[:limit]
 
-    def _part_label(self, part: int, module: int) -> str:
-        """The module part that matched (the module as a whole when no single part did)."""
-        if part < 0:
-            return f"module « {self.modules_[module].title} »"
-        return self.part_labels_[part]
+    def _reason(self, need: RowText, need_row: sp.csr_matrix, part: int) -> str:
+        """« <cue> — votre besoin « … » / objectif « … » »."""
+        model = self.featurizer.model
+        names = [model.names_[t] for t in model.themes_]
+        text = self.part_texts_[part]
+        cue = pair_cue(need_row, self.parts_[part], need.text, text, names)
+        kind = self.part_kinds_[part]
+        return f"{cue.lead()} — votre besoin « {quote(need.text)} » / {kind} « {quote(text)} »"
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "modules_"):
@@ -283,19 +239,3 @@ def _parts(module: Module) -> list[tuple[str, str]]:
     if module.topics:
         parts.append(("thèmes", ", ".join(module.topics)))
     return parts
-
-
-def recommend_modules(
-    needs: Sequence[NeedLike],
-    modules: Sequence[Module],
-    *,
-    audience_hint: str | None = None,
-    region: str | None = None,
-    followed: Collection[str] = (),
-    limit: int = 5,
-) -> list[Recommendation]:
-    """One-shot helper: fit a `ModuleRecommender` on `modules` and recommend for `needs`."""
-    recommender = ModuleRecommender().fit(modules)
-    return recommender.recommend(
-        needs, audience_hint=audience_hint, region=region, followed=followed, limit=limit
-    )

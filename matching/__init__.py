@@ -1,37 +1,53 @@
-"""Passerelle's matching engine: pure numpy / scipy / scikit-learn, no web, no database.
+"""Passerelle's matching: pure numpy / scipy / scikit-learn, no web, no database.
 
-`MatchEngine` ranks coaches and peers for a member's needs with French reasons;
-`SparseCosineIndex` is the exact top-k primitive; `assign_optimal` assigns a cohort to coaches
-under capacities; `cluster_needs` groups needs into demand themes with stable ids.
+`ThemeModel` reads what a French text is about (a probability per theme of the taxonomy);
+`Featurizer` turns needs and offers into rows of meaning and words; `MemberIndex` answers mentor,
+peer, suggestion and cohort queries with French reasons; `group_needs` groups needs into demand
+themes with stable ids; `assign_optimal` assigns a cohort to coaches under capacities.
 """
 
 from matching.assignment import AssignmentResult, assign_greedy, assign_optimal
-from matching.clustering import Cluster, ClusteringResult, PreviousCluster, cluster_needs
-from matching.engine import MatchConfig, MatchEngine
+from matching.demand import DemandGroup, DemandResult, PreviousGroup, group_needs
 from matching.errors import InvalidInputError, MatchingError, NotFittedError, UnknownMemberError
-from matching.index import SparseCosineIndex
+from matching.features import Featurizer, RowText
+from matching.index import MemberIndex
+from matching.lexical import LexicalEncoder, fit_lexical
 from matching.profiles import Match, MemberProfile, Need
-from matching.text import FrenchNormalizer, analyze, normalize
+from matching.scoring import MatchConfig
+from matching.taxonomy import OFF_TOPIC, Example, Taxonomy, Theme, load_corpus, load_taxonomy
+from matching.text import analyze, normalize
+from matching.themes import ThemeModel, ThemeReading, fit_default_model
 
 __all__ = [
+    "OFF_TOPIC",
     "AssignmentResult",
-    "Cluster",
-    "ClusteringResult",
-    "FrenchNormalizer",
+    "DemandGroup",
+    "DemandResult",
+    "Example",
+    "Featurizer",
     "InvalidInputError",
+    "LexicalEncoder",
     "Match",
     "MatchConfig",
-    "MatchEngine",
     "MatchingError",
+    "MemberIndex",
     "MemberProfile",
     "Need",
     "NotFittedError",
-    "PreviousCluster",
-    "SparseCosineIndex",
+    "PreviousGroup",
+    "RowText",
+    "Taxonomy",
+    "Theme",
+    "ThemeModel",
+    "ThemeReading",
     "UnknownMemberError",
     "analyze",
     "assign_greedy",
     "assign_optimal",
-    "cluster_needs",
+    "fit_default_model",
+    "fit_lexical",
+    "group_needs",
+    "load_corpus",
+    "load_taxonomy",
     "normalize",
 ]

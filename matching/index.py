@@ -1,312 +1,480 @@
-"""The in-memory cosine index: exact top-k over sparse member vectors.
+"""The matching index: every consenting member as rows, and the four queries the service asks.
 
-Rows are L2-normalised and kept twice: as CSR (one row per member) and transposed (one postings
-list per term), so a query `q @ X.T` only touches the postings of the query's terms. Updates go
-to a small buffer of pending rows, scored directly, and merged into the main matrices once the
-buffer grows past a fraction of the index (amortised O(nnz per row) per update). Removed rows are
-masked and compacted lazily.
+`MemberIndex` keeps members' profiles and their encoded rows (`matching.features`, stored in two
+`matching.rows.Side`: needs and offers). Upserting a member encodes only that member; nothing is
+ever refitted (the theme model and the lexical encoder are fixed while the index lives). Queries
+meet the rows of a subset of members (a `matching.rows.Stack`) in one sparse product, keep each
+candidate's best row per need, rank with `matching.scoring`, and explain only the winners with
+`matching.reasons`, from their own rows.
 
-The order of `ids` (and of `similarities`) is the live order: surviving rows of the last build,
-then rows added or replaced since, in update order. It changes after updates; always read both
-from the same state.
+Subsets: *coaches* (coaches and trainers available for suggestions) for mentor queries; *peers*
+(other members, available and open to peer exchange) for peer queries; *members* (members who
+are not coaches, available) for a coach's suggestions.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from os import PathLike
-from typing import Any, Self
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.preprocessing import normalize as l2_normalize
 
-from matching.errors import InvalidInputError, NotFittedError, UnknownMemberError
+from matching import reasons as R
+from matching.errors import UnknownMemberError
+from matching.features import Encoded, Featurizer, RowText, need_texts, offer_texts
+from matching.profiles import Match, MemberProfile
+from matching.rows import Block, Side, Stack
+from matching.scoring import MatchConfig, aggregate_needs, peer_score, rank_mentors
 
-__all__ = ["SparseCosineIndex"]
+__all__ = ["MemberIndex"]
 
-FORMAT_NAME = "passerelle.sparse_cosine_index"
-FORMAT_VERSION = 1
-_MIN_PENDING = 1024
-_PENDING_FRACTION = 32
-_DEAD_FRACTION = 4
-
-
-def _as_csr(matrix: Any, n_features: int | None, what: str) -> sp.csr_matrix:
-    """Validate `matrix` as a 2-D finite float32 CSR with `n_features` columns."""
-    try:
-        if sp.issparse(matrix):
-            csr = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
-        else:
-            array = np.asarray(matrix, dtype=np.float32)
-            if array.ndim == 1:
-                array = array[np.newaxis, :]
-            if array.ndim != 2:
-                raise InvalidInputError(f"{what} must be 2-D, got {array.ndim} dimensions")
-            csr = sp.csr_matrix(array)
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, InvalidInputError):
-            raise
-        raise InvalidInputError(f"{what} is not a numeric matrix: {exc}") from exc
-    if n_features is not None and csr.shape[1] != n_features:
-        raise InvalidInputError(f"{what} has {csr.shape[1]} columns, the index has {n_features}")
-    if not np.all(np.isfinite(csr.data)):
-        raise InvalidInputError(f"{what} contains NaN or infinite values")
-    csr.sum_duplicates()
-    csr.eliminate_zeros()
-    return csr
+SUBSETS = {
+    "coaches": lambda p: p.available and p.is_coach,
+    "peers": lambda p: p.available and not p.is_coach and p.peer_exchange,
+    "members": lambda p: p.available and not p.is_coach,
+}
 
 
-def _normalise_rows(csr: sp.csr_matrix) -> sp.csr_matrix:
-    """Scale every non-zero row to unit L2 norm in place (all-zero rows stay zero)."""
-    lengths = np.diff(csr.indptr)
-    rows = np.repeat(np.arange(csr.shape[0]), lengths)
-    norms = np.sqrt(np.bincount(rows, weights=np.square(csr.data, dtype=np.float64)))
-    if csr.nnz:
-        csr.data = (csr.data / norms[rows]).astype(np.float32)
-    return csr
+class MemberIndex:
+    """In-memory rows of every member and the mentor, peer, suggestion and cohort queries."""
 
+    def __init__(self, featurizer: Featurizer, config: MatchConfig | None = None) -> None:
+        self.featurizer = featurizer
+        self.config = config or MatchConfig()
+        self._profiles: dict[int, MemberProfile] = {}
+        self._needs = Side(Block.empty(featurizer.n_features))
+        self._offers = Side(Block.empty(featurizer.n_features))
+        self._version = 0
+        self._stacks: dict[str, Stack] = {}
+        self._stacks_version = -1
 
-class SparseCosineIndex:
-    """Exact cosine top-k over L2-normalised sparse rows keyed by member id."""
-
-    def __init__(self) -> None:
-        self._n_features: int | None = None
-
-    # ----------------------------------------------------------------- build
-    def fit(self, X: sp.spmatrix | np.ndarray, ids: Sequence[int]) -> Self:
-        """Index the rows of `X` under `ids` (one id per row, unique); returns self."""
-        ids_array = np.asarray(ids, dtype=np.int64).reshape(-1)
-        matrix = _as_csr(X, None, "X")
-        if matrix.shape[0] != ids_array.size:
-            raise InvalidInputError(f"X has {matrix.shape[0]} rows but {ids_array.size} ids")
-        if np.unique(ids_array).size != ids_array.size:
-            raise InvalidInputError("ids must be unique")
-        self._n_features = int(matrix.shape[1])
-        self._set_base(_normalise_rows(matrix), ids_array)
+    # --------------------------------------------------------------------------- building
+    def build(self, profiles: Iterable[MemberProfile]) -> MemberIndex:
+        """Encode every member (the last profile of an id wins) into fresh base blocks."""
+        by_id = {p.id: p for p in profiles}
+        needs, offers = self._encode_many(list(by_id.values()))
+        self._profiles = by_id
+        self._needs, self._offers = Side(needs), Side(offers)
+        self._touch()
         return self
 
-    def _set_base(self, matrix: sp.csr_matrix, ids: np.ndarray) -> None:
-        matrix.indices = matrix.indices.astype(np.int32, copy=False)
-        self._base = matrix
-        self._base_t = matrix.T.tocsr()
-        self._base_ids = ids
-        self._alive = np.ones(ids.size, dtype=bool)
-        self._n_dead = 0
-        self._position = dict(zip(ids.tolist(), range(ids.size), strict=True))
-        self._pending: dict[int, sp.csr_matrix] = {}
-        self._invalidate()
+    def restore(self, profiles: Iterable[MemberProfile], needs: Block, offers: Block) -> None:
+        """Take saved blocks (`matching.snapshot`) instead of encoding."""
+        self._profiles = {p.id: p for p in profiles}
+        self._needs, self._offers = Side(needs), Side(offers)
+        self._touch()
 
-    def _invalidate(self) -> None:
-        self._live_cache: tuple[np.ndarray, np.ndarray] | None = None
-        self._pending_cache: tuple[sp.csr_matrix, np.ndarray] | None = None
+    def blocks(self) -> tuple[Block, Block]:
+        """The needs and offers blocks of every member, compacted (for `matching.snapshot`)."""
+        self._compact()
+        return self._needs.base, self._offers.base
 
-    def _check_fitted(self) -> int:
-        if self._n_features is None:
-            raise NotFittedError("SparseCosineIndex is used before fit()")
-        return self._n_features
-
-    # --------------------------------------------------------------- updates
-    def upsert(self, member_id: int, row: Any) -> None:
-        """Replace the row of `member_id`, or append it; the row is normalised here."""
-        vector = _as_csr(row, self._check_fitted(), "row")
-        if vector.shape[0] != 1:
-            raise InvalidInputError(f"row must be a single row, got {vector.shape[0]}")
-        member_id = int(member_id)
-        self._drop_base_row(member_id)
-        self._pending.pop(member_id, None)
-        self._pending[member_id] = _normalise_rows(vector)
-        self._invalidate()
-        if len(self._pending) > max(_MIN_PENDING, self._base_ids.size // _PENDING_FRACTION):
-            self._merge()
+    def upsert(self, profile: MemberProfile) -> None:
+        """Add or replace one member (encoded on its own; nothing else moves)."""
+        needs, offers = self._encode_many([profile])
+        self._profiles[profile.id] = profile
+        self._needs.put(profile.id, needs)
+        self._offers.put(profile.id, offers)
+        self._touch()
 
     def remove(self, member_id: int) -> None:
-        """Forget `member_id`; raises UnknownMemberError when it is not indexed."""
-        self._check_fitted()
-        member_id = int(member_id)
-        if self._pending.pop(member_id, None) is None and not self._drop_base_row(member_id):
-            raise UnknownMemberError(member_id)
-        self._invalidate()
+        """Forget a member (erasure, consent withdrawn); unknown ids raise UnknownMemberError."""
+        self.profile(member_id)
+        del self._profiles[member_id]
+        self._needs.drop(member_id)
+        self._offers.drop(member_id)
+        self._touch()
 
-    def _drop_base_row(self, member_id: int) -> bool:
-        position = self._position.pop(member_id, None)
-        if position is None:
-            return False
-        self._alive[position] = False
-        self._n_dead += 1
-        return True
+    def _encode_many(self, profiles: Sequence[MemberProfile]) -> tuple[Block, Block]:
+        """Needs and offers blocks of `profiles`, in their order (one encoding pass per side)."""
+        config = self.config
+        need_rows = [need_texts(p) for p in profiles]
+        offer_rows = [offer_texts(p) for p in profiles]
+        corrected = {n.id: n.theme for p in profiles for n in p.needs if n.theme}
+        flat_needs = [r for rows in need_rows for r in rows]
+        flat_offers = [r for rows in offer_rows for r in rows]
+        needs = self.featurizer.encode(
+            flat_needs, [1.0] * len(flat_needs), [corrected.get(r.need_id) for r in flat_needs]
+        )
+        offers = self.featurizer.encode(
+            flat_offers,
+            [1.0 if r.kind == "offer" else config.about_row_weight for r in flat_offers],
+            [None] * len(flat_offers),
+        )
+        ids = [p.id for p in profiles]
+        return _grouped(ids, need_rows, needs), _grouped(ids, offer_rows, offers)
 
-    def _merge(self) -> None:
-        """Rebuild the main matrices from live rows (pending rows appended in update order)."""
-        keep = np.flatnonzero(self._alive)
-        parts = [self._base[keep]]
-        ids = [self._base_ids[keep]]
-        if self._pending:
-            pending, pending_ids = self._pending_block()
-            parts.append(pending)
-            ids.append(pending_ids)
-        self._set_base(sp.vstack(parts, format="csr", dtype=np.float32), np.concatenate(ids))
+    # ---------------------------------------------------------------------------- reading
+    @property
+    def version(self) -> int:
+        """Increases on every build, upsert and removal."""
+        return self._version
 
-    def _pending_block(self) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Pending rows as one CSR (update order) and their ids, rebuilt after each change."""
-        if self._pending_cache is None:
-            rows = list(self._pending.values())
-            ids = np.fromiter(self._pending, dtype=np.int64, count=len(rows))
-            indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-            np.cumsum([row.nnz for row in rows], out=indptr[1:])
-            block = sp.csr_matrix(
-                (
-                    np.concatenate([row.data for row in rows] or [np.empty(0, np.float32)]),
-                    np.concatenate([row.indices for row in rows] or [np.empty(0, np.int32)]),
-                    indptr,
-                ),
-                shape=(len(rows), self._n_features or 0),
-            )
-            self._pending_cache = (block, ids)
-            self._pending_t = block.T.tocsr()
-        return self._pending_cache
-
-    def _live(self) -> tuple[np.ndarray, np.ndarray]:
-        """(ids in live order, live position of each base row or -1 when dead)."""
-        self._check_fitted()
-        if self._n_dead * _DEAD_FRACTION > self._base_ids.size:
-            self._merge()
-        if self._live_cache is None:
-            base_to_live = np.cumsum(self._alive, dtype=np.int64) - 1
-            base_to_live[~self._alive] = -1
-            ids = np.concatenate((self._base_ids[self._alive], self._pending_block()[1]))
-            self._live_cache = (ids, base_to_live)
-        return self._live_cache
-
-    # ---------------------------------------------------------------- access
     def __contains__(self, member_id: object) -> bool:
-        if self._n_features is None or not isinstance(member_id, int | np.integer):
-            return False
-        key = int(member_id)
-        return key in self._position or key in self._pending
+        return member_id in self._profiles
 
     def __len__(self) -> int:
-        if self._n_features is None:
-            return 0
-        return len(self._position) + len(self._pending)
+        return len(self._profiles)
 
-    @property
-    def ids(self) -> np.ndarray:
-        """Member ids of the live rows, in the order used by `similarities` and masks."""
-        return self._live()[0].copy()
+    def profiles(self) -> list[MemberProfile]:
+        """Every indexed profile."""
+        return list(self._profiles.values())
 
-    @property
-    def n_features(self) -> int:
-        """Number of columns every row and query must have."""
-        return self._check_fitted()
+    def profile(self, member_id: int) -> MemberProfile:
+        """The indexed profile of a member; UnknownMemberError if absent."""
+        try:
+            return self._profiles[member_id]
+        except KeyError:
+            raise UnknownMemberError(member_id) from None
 
-    # --------------------------------------------------------------- queries
-    def _query(self, q: Any) -> sp.csr_matrix:
-        vector = _as_csr(q, self._check_fitted(), "q")
-        if vector.shape[0] != 1:
-            raise InvalidInputError(f"q must be a single row (1 x d), got {vector.shape[0]} rows")
-        return _normalise_rows(vector)
+    def need_vectors(self, member_id: int) -> tuple[list[RowText], sp.csr_matrix, np.ndarray]:
+        """A member's need rows: their texts, fused rows and best theme columns."""
+        rows, themes = self._needs.rows(member_id)
+        return need_texts(self.profile(member_id)), rows, themes
 
-    def _scores(self, q: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sparse scores: (live positions, scores) of rows sharing a term with q, and live ids."""
-        query = self._query(q)
-        ids, base_to_live = self._live()
-        hits = query @ self._base_t  # touches only the postings of q's terms
-        positions = base_to_live[hits.indices]
-        scores = hits.data
-        if self._n_dead:
-            keep = positions >= 0
-            positions, scores = positions[keep], scores[keep]
-        if self._pending:
-            block, _ = self._pending_block()
-            pending_hits = query @ self._pending_t
-            offset = ids.size - block.shape[0]
-            positions = np.concatenate((positions, pending_hits.indices + offset))
-            scores = np.concatenate((scores, pending_hits.data))
-        return positions, scores.astype(np.float32, copy=False), ids
+    def offer_vectors(self, member_id: int) -> tuple[list[RowText], sp.csr_matrix, np.ndarray]:
+        """A member's offer rows: their texts, fused rows and best theme columns."""
+        rows, themes = self._offers.rows(member_id)
+        return offer_texts(self.profile(member_id)), rows, themes
 
-    def similarities(self, q: Any) -> np.ndarray:
-        """Cosine of `q` (1 x d) with every live row, dense float32 aligned with `ids`."""
-        positions, scores, ids = self._scores(q)
-        dense = np.zeros(ids.size, dtype=np.float32)
-        dense[positions] = scores
-        return dense
+    def need_table(self) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
+        """Every indexed open need: need ids, fused rows and best theme columns (-1: none)."""
+        side = self._needs
+        base = side.base
+        members = base.members.tolist()
+        live = np.asarray(
+            [m in self._profiles and m not in side.stale and m not in side.recent for m in members],
+            dtype=bool,
+        )
+        ids: list[int] = []
+        for m, keep in zip(members, live, strict=True):
+            if keep:
+                ids += [r.need_id for r in need_texts(self._profiles[m]) if r.need_id is not None]
+        row_mask = np.repeat(live, np.diff(base.starts))
+        rows, themes = [base.rows[row_mask]], [base.themes[row_mask]]
+        for m, block in side.recent.items():
+            if block.rows.shape[0]:
+                ids += [r.need_id for r in need_texts(self._profiles[m]) if r.need_id is not None]
+                rows.append(block.rows)
+                themes.append(block.themes)
+        return (
+            np.asarray(ids, dtype=np.int64),
+            sp.vstack(rows, format="csr", dtype=np.float32),
+            np.concatenate(themes),
+        )
 
-    def top_k(
-        self, q: Any, k: int, candidate_mask: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and cosines of the `k` most similar live rows, best first, exact.
+    # ----------------------------------------------------------------------------- queries
+    def mentors_for(
+        self,
+        member_id: int,
+        limit: int = 10,
+        exclude: Collection[int] = (),
+        exclude_organization: bool = False,
+    ) -> list[Match]:
+        """Coaches and trainers ranked for the member's open needs, with reasons."""
+        me = self.profile(member_id)
+        need_rows, needs, _ = self.need_vectors(member_id)
+        stack = self._stack("coaches", self._offers)
+        if not need_rows or stack.members.size == 0:
+            return []
+        relevance = aggregate_needs(stack.group_max(needs), self.config.need_max_weight)
+        members = stack.members
+        keep = stack.live & self._allowed(members, me, exclude, exclude_organization)
+        keep &= relevance >= self.config.min_score
+        positions = np.flatnonzero(keep)
+        return self._ranked_mentors(me, members[positions], relevance[positions], limit)
 
-        Only rows with a strictly positive cosine are returned (a row sharing no weighted term
-        with q is never a suggestion), so fewer than `k` may come back. `candidate_mask` is a
-        boolean array aligned with `ids`; rows where it is False are skipped. Ties are broken by
-        live order.
+    def _ranked_mentors(
+        self, me: MemberProfile, coach_ids: np.ndarray, relevance: np.ndarray, limit: int
+    ) -> list[Match]:
+        coaches = [self._profiles[int(c)] for c in coach_ids]
+        ranking = rank_mentors(
+            relevance,
+            np.asarray([bool(me.region) and c.region == me.region for c in coaches], dtype=bool),
+            np.asarray([c.organization_type != me.organization_type for c in coaches], dtype=bool),
+            me.network_level,
+            coach_ids,
+            self.config,
+            limit=limit if limit >= 0 else None,
+        )
+        out = []
+        for k in ranking.order[:limit].tolist():
+            coach = coaches[k]
+            reasons, matched = self._offer_reasons(me.id, coach.id)
+            if ranking.region_applied[k]:
+                reasons.append(R.region_reason(coach.region or ""))
+            if ranking.silo_applied[k]:
+                reasons.append(R.silo_reason(coach.organization_type))
+            if ranking.widened and ranking.helps[k]:
+                reasons.append(R.WIDENED)
+            out.append(Match(coach.id, float(ranking.scores[k]), tuple(reasons), matched))
+        return out
+
+    def peers_for(
+        self,
+        member_id: int,
+        limit: int = 10,
+        exclude: Collection[int] = (),
+        exclude_organization: bool = False,
+    ) -> list[Match]:
+        """Members (not coaches) ranked by reciprocal help or a shared need (symmetric score)."""
+        me = self.profile(member_id)
+        candidates, scores = self._peer_scores(member_id)
+        keep = self._allowed(candidates, me, exclude, exclude_organization)
+        keep &= scores >= self.config.min_score
+        positions = np.flatnonzero(keep)
+        order = np.lexsort((candidates[positions], -scores[positions]))[:limit]
+        out = []
+        for pos in positions[order]:
+            other = int(candidates[pos])
+            reasons, matched = self._peer_reasons(member_id, other)
+            out.append(Match(other, float(scores[pos]), tuple(reasons), matched))
+        return out
+
+    def suggestions_for_coach(
+        self, coach_id: int, limit: int = 10, exclude: Collection[int] = ()
+    ) -> list[Match]:
+        """Members with open needs this coach can really help, best placed first."""
+        coach = self.profile(coach_id)
+        _, offers, _ = self.offer_vectors(coach_id)
+        stack = self._stack("members", self._needs)
+        if offers.shape[0] == 0 or stack.members.size == 0:
+            return []
+        relevance = stack.answered(offers, self.config.need_max_weight)
+        members = stack.members
+        keep = stack.live & self._allowed(members, coach, exclude, False)
+        keep &= relevance >= self.config.help_threshold
+        positions = np.flatnonzero(keep)
+        order = np.lexsort((members[positions], -relevance[positions]))[:limit]
+        out = []
+        for pos in positions[order]:
+            member_id = int(members[pos])
+            reasons, matched = self._need_reasons(
+                member_id, coach_id, self.config.reasons_per_match
+            )
+            out.append(Match(member_id, float(min(relevance[pos], 1.0)), tuple(reasons), matched))
+        return out
+
+    def cohort_scores(self, member_ids: Sequence[int], coach_ids: Sequence[int]) -> sp.csr_matrix:
+        """(members x coaches) mentor scores in [0, 1]; 0 where the coach cannot really help."""
+        out = np.zeros((len(member_ids), len(coach_ids)))
+        coaches = np.asarray(coach_ids, dtype=np.int64)
+        if not len(coaches):
+            return sp.csr_matrix(out)
+        offer_rows = [self._offers.rows(int(c))[0] for c in coaches]
+        sizes = np.asarray([r.shape[0] for r in offer_rows])
+        has_rows = sizes > 0
+        if not has_rows.any():
+            return sp.csr_matrix(out)
+        stacked = sp.vstack([r for r in offer_rows if r.shape[0]], format="csr")
+        starts = np.concatenate([[0], np.cumsum(sizes[has_rows])])[:-1]
+        for i, member_id in enumerate(member_ids):
+            me = self.profile(member_id)
+            _, needs, _ = self.need_vectors(member_id)
+            if needs.shape[0] == 0:
+                continue
+            sims = np.maximum((needs @ stacked.T).toarray(), 0.0)
+            relevance = np.zeros(len(coaches))
+            best = np.maximum.reduceat(sims, starts, axis=1)
+            relevance[has_rows] = aggregate_needs(best, self.config.need_max_weight)
+            group = [self.profile(int(c)) for c in coaches]
+            ranking = rank_mentors(
+                relevance,
+                np.asarray([bool(me.region) and c.region == me.region for c in group]),
+                np.asarray([c.organization_type != me.organization_type for c in group]),
+                me.network_level,
+                coaches,
+                self.config,
+            )
+            ok = ranking.helps & (coaches != member_id)
+            out[i, ok] = ranking.scores[ok]
+        return sp.csr_matrix(out)
+
+    # --------------------------------------------------------------------------- helpers
+    def _touch(self) -> None:
+        self._version += 1
+        if self._needs.needs_compaction() or self._offers.needs_compaction():
+            self._compact()
+
+    def _compact(self) -> None:
+        order = list(self._profiles)
+        if self._needs.recent or self._needs.stale:
+            self._needs = self._needs.compacted(order)
+        if self._offers.recent or self._offers.stale:
+            self._offers = self._offers.compacted(order)
+        self._stacks_version = -1
+
+    def _stack(self, name: str, side: Side) -> Stack:
+        """The rows of subset `name` on `side`, once per index version."""
+        if self._stacks_version != self._version:
+            self._stacks = {}
+            self._stacks_version = self._version
+        key = f"{name}:{id(side)}"
+        if key not in self._stacks:
+            wanted = SUBSETS[name]
+            profiles = self._profiles
+
+            def select(member_id: int) -> bool:
+                p = profiles.get(member_id)
+                return p is not None and wanted(p)
+
+            base = np.fromiter(
+                (select(int(m)) for m in side.base.members), bool, side.base.members.size
+            )
+            self._stacks[key] = side.stack(name, select, base)
+        return self._stacks[key]
+
+    def _allowed(
+        self,
+        candidates: np.ndarray,
+        me: MemberProfile,
+        exclude: Collection[int],
+        exclude_organization: bool,
+    ) -> np.ndarray:
+        banned = np.fromiter({*exclude, me.id}, dtype=np.int64)
+        keep = ~np.isin(candidates, banned)
+        if exclude_organization and me.organization:
+            profiles = self._profiles
+            same = [profiles[int(c)].organization == me.organization for c in candidates]
+            keep &= ~np.asarray(same, dtype=bool)
+        return keep
+
+    def _peer_scores(self, member_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every peer candidate (sorted ids) and its symmetric peer score with `member_id`."""
+        w = self.config.need_max_weight
+        _, my_needs, _ = self.need_vectors(member_id)
+        _, my_offers, _ = self.offer_vectors(member_id)
+        offers_stack = self._stack("peers", self._offers)
+        needs_stack = self._stack("peers", self._needs)
+        ids = np.union1d(
+            offers_stack.members[offers_stack.live], needs_stack.members[needs_stack.live]
+        ).astype(np.int64)
+        helps_me, i_help, shared = np.zeros(ids.size), np.zeros(ids.size), np.zeros(ids.size)
+        if my_needs.shape[0]:
+            best = offers_stack.group_max(my_needs)
+            _scatter(helps_me, ids, offers_stack, aggregate_needs(best, w))
+            cosines = needs_stack.group_max(_unit_rows(my_needs), cosine=True)
+            _scatter(shared, ids, needs_stack, cosines.max(axis=0, initial=0.0))
+        if my_offers.shape[0]:
+            _scatter(i_help, ids, needs_stack, needs_stack.answered(my_offers, w))
+        return ids, peer_score(helps_me, i_help, shared)
+
+    def _pair(self, a: int, b: int) -> PairRows:
+        """The rows of two members and their similarity blocks (for reasons)."""
+        a_needs_text, a_needs, _ = self.need_vectors(a)
+        b_offers_text, b_offers, _ = self.offer_vectors(b)
+        return PairRows(
+            a_needs_text,
+            a_needs,
+            b_offers_text,
+            b_offers,
+            np.maximum((a_needs @ b_offers.T).toarray(), 0.0),
+        )
+
+    def _offer_reasons(self, me_id: int, other_id: int) -> tuple[list[str], tuple[int, ...]]:
+        """Which of `other_id`'s offer rows answer which of `me_id`'s needs (my view)."""
+        pair = self._pair(me_id, other_id)
+        names = self._theme_names()
+        reasons, matched = [], []
+        for i, j, _ in R.best_pairs(
+            pair.sims, self.config.min_score, self.config.reasons_per_match
+        ):
+            cue = R.pair_cue(
+                pair.needs[i],
+                pair.offers[j],
+                pair.need_rows[i].text,
+                pair.offer_rows[j].text,
+                names,
+            )
+            reasons.append(R.pair_reason(cue, pair.need_rows[i], pair.offer_rows[j]))
+            matched.append(pair.need_rows[i].need_id)
+        return reasons, tuple(m for m in matched if m is not None)
+
+    def _need_reasons(
+        self, member_id: int, helper_id: int, limit: int
+    ) -> tuple[list[str], tuple[int, ...]]:
+        """Which of `helper_id`'s offer rows answer which needs of `member_id` (helper's view)."""
+        pair = self._pair(member_id, helper_id)
+        names = self._theme_names()
+        reasons, matched = [], []
+        for i, j, _ in R.best_pairs(pair.sims, self.config.min_score, limit):
+            cue = R.pair_cue(
+                pair.offers[j],
+                pair.needs[i],
+                pair.offer_rows[j].text,
+                pair.need_rows[i].text,
+                names,
+            )
+            reasons.append(R.pair_reason(cue, pair.offer_rows[j], pair.need_rows[i]))
+            matched.append(pair.need_rows[i].need_id)
+        return reasons, tuple(m for m in matched if m is not None)
+
+    def _peer_reasons(self, a: int, b: int) -> tuple[list[str], tuple[int, ...]]:
+        """Why peer `b` is suggested to `a`: a shared need, or what each can bring the other.
+
+        The shared need is cited when it weighs at least as much as the reciprocal help (the
+        peer score takes the larger of the two).
         """
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
-            raise InvalidInputError(f"k must be a non-negative integer, got {k!r}")
-        positions, scores, ids = self._scores(q)
-        if candidate_mask is not None:
-            mask = np.asarray(candidate_mask)
-            if mask.dtype != bool or mask.shape != ids.shape:
-                raise InvalidInputError(
-                    f"candidate_mask must be a boolean array of shape {ids.shape}"
+        w = self.config.need_max_weight
+        b_helps_a, a_helps_b = self._pair(a, b), self._pair(b, a)
+        reciprocal = 0.5 * (_relevance(b_helps_a.sims, w) + _relevance(a_helps_b.sims, w))
+        a_rows, a_needs, _ = self.need_vectors(a)
+        b_rows, b_needs, _ = self.need_vectors(b)
+        if a_rows and b_rows:
+            shared = (_unit_rows(a_needs) @ _unit_rows(b_needs).T).toarray()
+            if shared.max() >= max(reciprocal, self.config.min_score):
+                i, j = np.unravel_index(int(shared.argmax()), shared.shape)
+                cue = R.pair_cue(
+                    a_needs[i], b_needs[j], a_rows[i].text, b_rows[j].text, self._theme_names()
                 )
-            keep = mask[positions]
-            positions, scores = positions[keep], scores[keep]
-        positive = scores > 0
-        positions, scores = positions[positive], scores[positive]
-        if k == 0 or positions.size == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        if positions.size > k:
-            best = np.argpartition(-scores, k - 1)[:k]
-            positions, scores = positions[best], scores[best]
-        order = np.lexsort((positions, -scores))
-        return ids[positions[order]], scores[order]
+                matched = tuple(x for x in [a_rows[i].need_id] if x is not None)
+                return [R.shared_need_reason(cue, a_rows[i], b_rows[j])], matched
+        reasons, matched = self._offer_reasons(a, b)
+        helping, _ = self._need_reasons(b, a, limit=1)
+        return reasons + [f"Vous pouvez l'aider — {r}" for r in helping], matched
 
-    # ----------------------------------------------------------- persistence
-    def save(self, path: str | PathLike[str]) -> None:
-        """Write the index to `path` (.npz of arrays plus a JSON metadata string, no pickle)."""
-        n_features = self._check_fitted()
-        if self._pending or self._n_dead:
-            self._merge()
-        meta = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "n_features": n_features,
-            "n_rows": int(self._base_ids.size),
-        }
-        with open(path, "wb") as handle:
-            np.savez(
-                handle,
-                meta=np.array(json.dumps(meta)),
-                data=self._base.data,
-                indices=self._base.indices,
-                indptr=self._base.indptr,
-                ids=self._base_ids,
-            )
+    def _theme_names(self) -> list[str]:
+        model = self.featurizer.model
+        return [model.names_[t] for t in model.themes_]
 
-    @classmethod
-    def load(cls, path: str | PathLike[str]) -> Self:
-        """Read an index written by `save`; raises InvalidInputError on a foreign or newer file."""
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                meta = json.loads(str(archive["meta"]))
-                arrays = {name: archive[name] for name in ("data", "indices", "indptr", "ids")}
-        except (OSError, KeyError, ValueError) as exc:
-            raise InvalidInputError(f"not a saved SparseCosineIndex: {exc}") from exc
-        if meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
-            raise InvalidInputError(
-                f"unsupported index file: format {meta.get('format')!r} "
-                f"version {meta.get('version')!r} (expected version {FORMAT_VERSION})"
-            )
-        shape = (int(meta["n_rows"]), int(meta["n_features"]))
-        try:
-            matrix = sp.csr_matrix(
-                (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape
-            )
-        except ValueError as exc:
-            raise InvalidInputError(f"corrupt index file: {exc}") from exc
-        index = cls()
-        index._n_features = shape[1]
-        index._set_base(matrix, arrays["ids"].astype(np.int64))
-        return index
+
+def _grouped(ids: Sequence[int], rows: Sequence[Sequence[RowText]], encoded: Encoded) -> Block:
+    """Cut a flat encoding back into one group per member (members without rows left out)."""
+    sizes = np.asarray([len(r) for r in rows], dtype=np.int64)
+    nonempty = sizes > 0
+    return Block(
+        encoded.rows,
+        encoded.themes,
+        np.asarray(ids, dtype=np.int64)[nonempty],
+        np.concatenate([[0], np.cumsum(sizes[nonempty])]).astype(np.int64),
+    )
+
+
+def _scatter(out: np.ndarray, ids: np.ndarray, stack: Stack, values: np.ndarray) -> None:
+    """out[position of each live group's member in `ids`] = value (ids sorted)."""
+    live = stack.live
+    out[np.searchsorted(ids, stack.members[live])] = values[live]
+
+
+def _unit_rows(rows: sp.csr_matrix) -> sp.csr_matrix:
+    return sp.csr_matrix(l2_normalize(rows), dtype=np.float32)
+
+
+def _relevance(sims: np.ndarray, need_max_weight: float) -> float:
+    """Mentor-style relevance of one candidate from its (needs x offers) block."""
+    if sims.size == 0:
+        return 0.0
+    return float(aggregate_needs(sims.max(axis=1)[:, None], need_max_weight)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class PairRows:
+    """One member's needs facing another member's offers, and their similarities."""
+
+    need_rows: list[RowText]
+    needs: sp.csr_matrix
+    offer_rows: list[RowText]
+    offers: sp.csr_matrix
+    sims: np.ndarray  # (needs x offers), clipped at 0

@@ -15,18 +15,23 @@ COACH_ROLES = ("coach", "trainer")
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """One open need of a member, in the member's own words."""
+    """One open need of a member, in the member's own words.
+
+    `theme` is set when a person (an animator) corrected the theme the model read in it.
+    """
 
     id: int
     text: str
+    theme: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MemberProfile:
     """A consenting member as the engine sees them.
 
-    `capacity` is how many people the member will accompany at once (coach or peer);
-    whether they still have room is decided by the caller, who passes exclusions at query time.
+    `capacity` is how many people a coach or trainer will accompany at once; whether they still
+    have room is decided by the caller, who passes exclusions at query time. `peer_exchange` says
+    whether a member is open to exchanges between peers (not coaching: no capacity involved).
     `available` is False when the member paused suggestions or opted out.
     """
 
@@ -43,6 +48,7 @@ class MemberProfile:
     needs: tuple[Need, ...] = ()
     topics: tuple[str, ...] = ()
     capacity: int = 0
+    peer_exchange: bool = True
     available: bool = True
 
     @property

@@ -1,25 +1,31 @@
-"""French reasons derived from the (need, offer) similarities that actually drove a score.
+"""French reasons, built from the (need, offer) pairs that actually drove a score.
 
-Every function here receives the similarity block of one candidate and only cites pairs whose
-similarity is positive and at least `min_similarity`, so a reason never names a word, an offer
-or a need that did not contribute to the score.
+A pair is explained by what weighed most in its similarity (`matching.features`): the theme both
+texts share (« Thème commun : Management hybride et travail à distance ») or, when words weighed
+more, the words both texts use (« Mots en commun : « visio », « télétravail » »). Both sides are
+quoted whole, or cut at a word boundary with « … »: never in the middle of a word, never a job
+title glued to a bio (each is a row of its own).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from matching.features import OfferRow
+import numpy as np
+import scipy.sparse as sp
+
+from matching.features import RowText
+from matching.text import analyze, surface_words
 
 __all__ = [
     "ORGANIZATION_TYPE_LABELS",
     "WIDENED",
+    "PairCue",
     "best_pairs",
-    "help_reason",
-    "need_for_coach_reason",
-    "offer_reason",
+    "pair_cue",
+    "quote",
     "region_reason",
-    "shared_need_reason",
     "silo_reason",
 ]
 
@@ -37,10 +43,20 @@ ORGANIZATION_TYPE_LABELS = {
     "autre": "autre structure",
 }
 
+QUOTE_LIMIT = 120
 
-def _short(text: str, limit: int = 110) -> str:
+_WHAT = {"offer": "offre", "title": "poste", "bio": "parcours", "need": "besoin"}
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` on one line; if longer than `limit`, cut at the last word boundary, then « … »."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–—(") + "…"
 
 
 def best_pairs(sims: np.ndarray, min_similarity: float, limit: int) -> list[tuple[int, int, float]]:
@@ -58,23 +74,58 @@ def best_pairs(sims: np.ndarray, min_similarity: float, limit: int) -> list[tupl
     return [(int(i), int(cols[i]), float(vals[i])) for i in keep[:limit]]
 
 
-def offer_reason(offer: OfferRow, need_text: str) -> str:
-    """ "Propose : <offer> — correspond à votre besoin « <need> »"."""
-    what = offer.text if offer.kind == "offer" else f"parcours « {offer.text} »"
-    return f"Propose : {_short(what)} — correspond à votre besoin « {_short(need_text)} »"
+@dataclass(frozen=True, slots=True)
+class PairCue:
+    """What drove one pair's similarity: a shared theme, or shared words."""
+
+    theme: str | None
+    words: tuple[str, ...]
+
+    def lead(self) -> str:
+        """« Thème commun : … » or « Mots en commun : « … », « … » »."""
+        if self.theme is not None:
+            return f"Thème commun : {self.theme}"
+        return "Mots en commun : " + ", ".join(f"« {w} »" for w in self.words)
 
 
-def help_reason(your_offer: OfferRow, their_need: str) -> str:
-    """Reverse direction for peers: what you offer answers their need."""
+def pair_cue(
+    a: sp.csr_matrix,
+    b: sp.csr_matrix,
+    a_text: str,
+    b_text: str,
+    theme_names: Sequence[str],
+) -> PairCue:
+    """Why rows `a` and `b` (1 x n_features each, fused) are similar.
+
+    The theme block is the first ``len(theme_names)`` columns; the rest are words.
+    """
+    k = len(theme_names)
+    product = a.multiply(b).tocsr()
+    theme_part = np.zeros(k, dtype=np.float64)
+    word_part = 0.0
+    for j, v in zip(product.indices, product.data, strict=True):
+        if j < k:
+            theme_part[j] += float(v)
+        else:
+            word_part += float(v)
+    if theme_part.max(initial=0.0) > 0 and theme_part.sum() >= word_part:
+        return PairCue(theme_names[int(theme_part.argmax())], ())
+    common = set(analyze(a_text)) & set(analyze(b_text))
+    ordered = [s for s in analyze(a_text) if s in common]
+    return PairCue(None, surface_words(a_text, ordered, 3))
+
+
+def pair_reason(cue: PairCue, mine: RowText, theirs: RowText) -> str:
+    """« <lead> — votre besoin « … » / son offre « … » » (each side named by its row kind)."""
     return (
-        f"Vous pouvez l'aider : « {_short(your_offer.text)} » répond à son besoin "
-        f"« {_short(their_need)} »"
+        f"{cue.lead()} — votre {_WHAT[mine.kind]} « {quote(mine.text)} » / "
+        f"son {_WHAT[theirs.kind]} « {quote(theirs.text)} »"
     )
 
 
-def shared_need_reason(their_need: str) -> str:
-    """ "Besoin partagé : « <their need> »"."""
-    return f"Besoin partagé : « {_short(their_need)} »"
+def shared_need_reason(cue: PairCue, mine: RowText, theirs: RowText) -> str:
+    """« Besoin partagé — <lead> — votre besoin « … » / son besoin « … » »."""
+    return f"Besoin partagé — {pair_reason(cue, mine, theirs)}"
 
 
 def region_reason(region: str) -> str:
@@ -86,8 +137,3 @@ def silo_reason(organization_type: str) -> str:
     """ "Autre type de structure : <label>"."""
     label = ORGANIZATION_TYPE_LABELS.get(organization_type, organization_type)
     return f"Autre type de structure : {label}"
-
-
-def need_for_coach_reason(need_text: str, offer: OfferRow) -> str:
-    """For a coach looking at a member: which need their offer answers."""
-    return f"Besoin : « {_short(need_text)} » — correspond à votre offre « {_short(offer.text)} »"

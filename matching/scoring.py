@@ -1,12 +1,15 @@
 """Mentor and peer scores from (need, offer) similarities, and the mentor ranking rules.
 
-Text relevance of a coach for a member: for each open need, the best cosine over the coach's
+Similarity of a need and an offer: the one fusion of `matching.features`, ``row_weight * (w *
+cos_themes + (1 - w) * cos_words)`` with ``w = theme_weight`` (0 for a need « hors thèmes »).
+The weights were chosen on the `tune` split of the dev set (`bench/matching_quality.py --split
+tune` prints the grid).
+
+Text relevance of a coach for a member: for each open need, the best similarity over the coach's
 offer rows; then ``need_max_weight * max + (1 - need_max_weight) * mean`` over the member's needs
 (one strongly covered need matters most; covering several helps a little).
 
-A coach *can really help* when this relevance reaches `MatchConfig.help_threshold` (0.25 by
-default, chosen on the `tune` split of the dev set: there, 88 % of the relevant coaches reach it and
-63 % of the coaches reaching it are relevant; at 0.20 precision falls to 47 %). Region and
+A coach *can really help* when this relevance reaches `MatchConfig.help_threshold`. Region and
 cross-silo bonuses never make a coach who cannot help rank above one who can: the sort key
 always starts with `helps`.
 
@@ -21,7 +24,7 @@ threshold, the search is national and each helping result says so (`reasons.WIDE
 
 Peer score (symmetric): ``max(mean(d(A->B), d(B->A)), shared(A, B))`` where ``d(A->B)`` is how
 well A's offers answer B's needs (aggregated like mentor relevance) and ``shared`` is the best
-cosine between a need of A and a need of B.
+cosine between a need row of A and a need row of B.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ __all__ = [
     "MatchConfig",
     "MentorRanking",
     "aggregate_needs",
-    "group_max",
     "peer_score",
     "rank_mentors",
 ]
@@ -46,12 +48,9 @@ __all__ = [
 class MatchConfig:
     """Parameters of the representation and of the ranking rules (documented in this module)."""
 
-    word_weight: float = 1.0
-    char_weight: float = 0.5
-    thesaurus_weight: float = 1.0
-    lsa_weight: float = 0.0
-    lsa_components: int = 64
-    profile_row_weight: float = 0.5
+    theme_weight: float = 0.6
+    top_themes: int = 3
+    about_row_weight: float = 0.5
     need_max_weight: float = 0.7
     help_threshold: float = 0.25
     min_score: float = 0.05
@@ -60,30 +59,14 @@ class MatchConfig:
     reasons_per_match: int = 2
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.need_max_weight <= 1.0:
-            raise InvalidInputError("need_max_weight must be in [0, 1]")
+        if not 0.0 <= self.theme_weight <= 1.0 or not 0.0 <= self.need_max_weight <= 1.0:
+            raise InvalidInputError("theme_weight and need_max_weight must be in [0, 1]")
+        if self.top_themes < 1:
+            raise InvalidInputError("top_themes must be >= 1")
         if not 0.0 <= self.min_score <= self.help_threshold <= 1.0:
             raise InvalidInputError("expected 0 <= min_score <= help_threshold <= 1")
-        if self.region_bonus < 0 or self.cross_silo_bonus < 0 or self.profile_row_weight < 0:
+        if self.region_bonus < 0 or self.cross_silo_bonus < 0 or self.about_row_weight < 0:
             raise InvalidInputError("bonuses and weights must be >= 0")
-
-
-def group_max(sims: np.ndarray, starts: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
-    """Max over contiguous column groups: (n_queries, n_rows) -> (n_queries, n_groups), >= 0.
-
-    `groups` (the group of each column, as `stacks.Stack.groups`) is derived from `starts` when
-    not given. A max is exact in any order, so the unbuffered ``np.maximum.at`` into zeros gives
-    the same values as ``max(reduceat, 0)`` about five times faster on many small groups.
-    """
-    if sims.shape[1] == 0:
-        return np.zeros((sims.shape[0], 0))
-    if groups is None:
-        groups = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, sims.shape[1]]))
-    dtype = sims.dtype if np.issubdtype(sims.dtype, np.floating) else np.float64
-    out = np.zeros((sims.shape[0], starts.size), dtype=dtype)
-    for row, values in zip(out, sims, strict=True):
-        np.maximum.at(row, groups, values)
-    return out
 
 
 def aggregate_needs(best: np.ndarray, need_max_weight: float) -> np.ndarray:

@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from matching.scoring import MatchConfig
 from service.accounts.controllers import AuthController
 from service.accounts.guards import authenticated_api
 from service.accounts.me import MeController
@@ -51,6 +52,7 @@ from service.questionnaire.controllers import (
 from service.read_side import provide_read_side
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
+from service.themes.model import ThemeKeeper
 from service.training.cache import TrainingCache
 from service.training.controllers import (
     CatalogueController,
@@ -88,8 +90,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    themes = ThemeKeeper(sessionmaker, MatchConfig(), settings.theme_refresh_seconds)
     match_index = MatchingIndex(
-        sessionmaker, snapshot_path(settings.data_dir) if settings.index_snapshot else None
+        sessionmaker, themes, snapshot_path(settings.data_dir) if settings.index_snapshot else None
     )
     member_reads = MemberReadCache()
     match_index.on_change(member_reads.forget)
@@ -98,10 +101,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade(engine)
+        await themes.start()
         await match_index.start()
         try:
             yield
         finally:
+            await themes.close()
             await match_index.close()
             await engine.dispose()
 
@@ -137,8 +142,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "database": engine,
                 "sessionmaker": sessionmaker,
                 "match_index": match_index,
+                "themes": themes,
                 "member_reads": member_reads,
-                "training_cache": TrainingCache(),
+                "training_cache": TrainingCache(themes, match_index),
                 "sign_in_throttle": SignInThrottle(),
                 "principal_cache": PrincipalCache(settings.auth_cache_seconds),
             }

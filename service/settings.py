@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secure_cookies: bool = False
     auth_cache_seconds: float = 30.0
     index_snapshot: bool = True
+    theme_refresh_seconds: float = 60.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,6 +78,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             secure_cookies=_flag(env.get("PASSERELLE_SECURE_COOKIES", "false")),
             auth_cache_seconds=float(env.get("PASSERELLE_AUTH_CACHE_SECONDS", 30)),
             index_snapshot=_flag(env.get("PASSERELLE_INDEX_SNAPSHOT", "true")),
+            theme_refresh_seconds=float(env.get("PASSERELLE_THEME_REFRESH_SECONDS", 60)),
         )
     except ValueError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

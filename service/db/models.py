@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -137,6 +139,8 @@ class Need(Timestamped, Base):
     status_changed_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, server_default=func.now()
     )
+    theme: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    """The theme an animator set for this need (None: the theme model decides)."""
 
     member: Mapped[Member] = relationship(back_populates="needs")
 
@@ -292,3 +296,65 @@ class ModuleProposal(Timestamped, Base):
     module_id: Mapped[str | None] = mapped_column(
         ForeignKey("training_modules.id", ondelete="SET NULL"), nullable=True
     )
+    theme: Mapped[str | None] = mapped_column(String(48), nullable=True, index=True)
+
+
+class ThemeExample(Base):
+    """A sentence the community taught the theme model: a corrected need, or a good pair's need.
+
+    The text is a member's need: erasing the member (or the need) erases the example.
+
+    At most one example per need corrected (`source` "correction") and per closed pair
+    (`source` "pair"): unique partial indexes, so concurrent requests cannot add two.
+    """
+
+    __tablename__ = "theme_examples"
+    __table_args__ = (
+        Index(
+            "uq_theme_examples_correction",
+            "need_id",
+            unique=True,
+            sqlite_where=sql_text("source = 'correction'"),
+            postgresql_where=sql_text("source = 'correction'"),
+        ),
+        Index(
+            "uq_theme_examples_pair",
+            "request_id",
+            unique=True,
+            sqlite_where=sql_text("source = 'pair'"),
+            postgresql_where=sql_text("source = 'pair'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(String(500))
+    theme: Mapped[str] = mapped_column(String(48))
+    source: Mapped[str] = mapped_column(String(16))
+    need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), nullable=True
+    )
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_requests.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ThemeModelRun(Base):
+    """One decision on a refit of the theme model, taken once for every worker.
+
+    The examples up to `examples_until` were added to the corpus; the refitted model was kept
+    (`accepted`) only if its accuracy on the corpus's guard split was not worse than the model
+    in use (`reference_accuracy`). `fingerprint` (of those examples) is unique: the first
+    worker to evaluate a set of examples records the decision, the others follow it.
+    """
+
+    __tablename__ = "theme_model_runs"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), unique=True)
+    examples_until: Mapped[int] = mapped_column(Integer)
+    examples: Mapped[int] = mapped_column(Integer)
+    guard_accuracy: Mapped[float] = mapped_column(Float)
+    reference_accuracy: Mapped[float] = mapped_column(Float)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

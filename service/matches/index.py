@@ -3,10 +3,11 @@
 Every write to matchable data (profiles, needs, offers, consent, and the requests between two
 members) appends to `index_changes` in the same transaction. Before answering, a request waits
 for a catch-up of the log that started after it arrived (`CoalescedSync`: concurrent requests
-share one query); the catch-up upserts or removes the members it names (no refit) and tells the
-listeners (the profile read cache). When enough has changed since the last fit, the worker
-refits in the background and swaps the new engine in. Several workers stay consistent because
-each replays the same log; the newest `seq` applied is the index version.
+share one query); the catch-up upserts or removes the members it names (each encoded on its own:
+nothing is refitted) and tells the listeners (the profile read cache). When the theme model
+changes (`service.themes.model`), the worker re-encodes every member in the background and
+swaps the new index in. Several workers stay consistent because each replays the same log; the
+newest `seq` applied is the index version.
 
 Besides the engine, the index keeps what the queries exclude: members at capacity (accepted
 pairs as the answering side >= declared capacity, or no capacity declared) and, per member,
@@ -31,9 +32,10 @@ import anyio
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from matching.engine import MatchEngine
+from matching.index import MemberIndex
 from matching.profiles import MemberProfile
-from matching.snapshot import load_engine, save_engine
+from matching.scoring import MatchConfig
+from matching.snapshot import load_index, save_index
 from service.answers import AnswerCache
 from service.db.models import IndexChange, utcnow
 from service.db.session import autocommit
@@ -42,12 +44,11 @@ from service.matches.log_cursor import LogCursor
 from service.matches.profiles import load_profiles
 from service.matches.snapshots import anchor, usable_metadata
 from service.sync import CoalescedSync
+from service.themes.model import ModelState, ThemeKeeper
 
 logger = logging.getLogger("passerelle.index")
 
 COMMIT_GRACE = timedelta(seconds=60)
-REFIT_FRACTION = 0.2
-REFIT_MIN_CHANGES = 50
 
 
 def settle_heap() -> None:
@@ -67,12 +68,18 @@ class MatchingIndex:
     """One worker's matching engine, its exclusions and its position in the change log."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], snapshot_dir: Path | None = None
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        themes: ThemeKeeper,
+        snapshot_dir: Path | None = None,
+        config: MatchConfig | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._themes = themes
+        self._config = config or MatchConfig()
         self._snapshot_dir = snapshot_dir
         self._database: AsyncEngine = sessionmaker.kw["bind"]
-        self._engine = MatchEngine()
+        self._engine: MemberIndex | None = None
         self._cursor = LogCursor(grace=COMMIT_GRACE.total_seconds())
         self._lock = asyncio.Lock()
         self._refit_task: asyncio.Task[None] | None = None
@@ -89,8 +96,10 @@ class MatchingIndex:
         self._full_coaches: set[int] = set()
 
     @property
-    def engine(self) -> MatchEngine:
-        """The current engine (replaced wholesale by a refit)."""
+    def engine(self) -> MemberIndex:
+        """The current index (replaced wholesale when the theme model changes)."""
+        if self._engine is None:
+            raise RuntimeError("MatchingIndex.start() has not run")
         return self._engine
 
     def on_change(self, listener: Callable[[set[int] | None], None]) -> None:
@@ -99,6 +108,7 @@ class MatchingIndex:
 
     async def start(self) -> str:
         """Load the snapshot if it fits this database, else build: "snapshot" or "build"."""
+        self._themes.on_change(self._model_changed)
         if self._snapshot_dir is not None and await self._restore(self._snapshot_dir):
             self.started_from = "snapshot"
         else:
@@ -114,7 +124,10 @@ class MatchingIndex:
                 return False
             pairs = await PairBook.load(session)
         expected = {"version": metadata["version"], "anchor": metadata["anchor"]}
-        engine = await anyio.to_thread.run_sync(load_engine, directory, expected)
+        featurizer = self._themes.current.featurizer
+        engine = await anyio.to_thread.run_sync(
+            load_index, directory, featurizer, self._config, expected
+        )
         if engine is None:
             return False
         profiles = engine.profiles()
@@ -141,18 +154,23 @@ class MatchingIndex:
         if self._snapshot_dir is None:
             return
         async with self._lock:
-            cursor, engine = self._cursor, self._engine
+            cursor, engine = self._cursor, self.engine
             async with self._sessionmaker() as session:
                 metadata = {
                     "version": cursor.high,
                     "anchor": await anchor(session, cursor.high),
                     "holes": sorted(cursor.holes),
                     "members": len(engine),
+                    "theme_model": self._themes.current.version,
                 }
-            await anyio.to_thread.run_sync(save_engine, engine, self._snapshot_dir, metadata)
+            await anyio.to_thread.run_sync(save_index, engine, self._snapshot_dir, metadata)
 
     def _swap(
-        self, engine: MatchEngine, profiles: list[MemberProfile], pairs: PairBook, cursor: LogCursor
+        self,
+        engine: MemberIndex,
+        profiles: list[MemberProfile],
+        pairs: PairBook,
+        cursor: LogCursor,
     ) -> None:
         self._engine = engine
         self._capacity = {profile.id: profile.capacity for profile in profiles}
@@ -166,7 +184,7 @@ class MatchingIndex:
         self.answers = AnswerCache()  # a refitted engine may rank differently
 
     async def build(self) -> None:
-        """Fit a new engine on every matchable member and swap it in."""
+        """Encode every matchable member with the theme model in use and swap the index in."""
         async with self._sessionmaker() as session:
             settled = utcnow() - COMMIT_GRACE
             floor = await session.scalar(
@@ -186,17 +204,18 @@ class MatchingIndex:
             now=time.monotonic(),
             grace=COMMIT_GRACE.total_seconds(),
         )
-        engine = await anyio.to_thread.run_sync(MatchEngine().build, profiles)
+        fresh = MemberIndex(self._themes.current.featurizer, self._config)
+        engine = await anyio.to_thread.run_sync(fresh.build, profiles)
         async with self._lock:
             self._swap(engine, profiles, pairs, cursor)
         self._notify(None)
         await self.sync()  # changes committed while fitting
         logger.info("matching index built: %d members, version %d", len(engine), self.version)
 
-    async def sync(self) -> MatchEngine:
+    async def sync(self) -> MemberIndex:
         """The engine, once every change committed before this call has been applied."""
         await self._sync.wait()
-        return self._engine
+        return self.engine
 
     async def _catch_up(self) -> None:
         """Read the change-log entries not seen yet (usually none) and apply them.
@@ -227,14 +246,14 @@ class MatchingIndex:
                     self._notify(changed)
         elif cursor.holes:
             cursor.advance((), time.monotonic())
-        self._maybe_refit()
 
     async def _apply(self, session: AsyncSession, member_ids: set[int]) -> None:
         profiles = await load_profiles(session, member_ids)
         await self._pairs.reload(session, member_ids)
+        engine = self.engine
         for profile in profiles:
-            if profile.id not in self._engine or self._engine.profile(profile.id) != profile:
-                self._engine.upsert(profile)
+            if profile.id not in engine or engine.profile(profile.id) != profile:
+                engine.upsert(profile)
             self._capacity[profile.id] = profile.capacity
             self.member_ids.add(profile.id)
             (self._coaches.add if profile.is_coach else self._coaches.discard)(profile.id)
@@ -242,8 +261,8 @@ class MatchingIndex:
             self._capacity.pop(gone, None)
             self._coaches.discard(gone)
             self.member_ids.discard(gone)
-            if gone in self._engine:
-                self._engine.remove(gone)
+            if gone in engine:
+                engine.remove(gone)
         self._update_room(member_ids)
 
     def _update_room(self, member_ids: set[int]) -> None:
@@ -266,10 +285,8 @@ class MatchingIndex:
         for listener in self._listeners:
             listener(member_ids)
 
-    def _maybe_refit(self) -> None:
-        changes = self._engine.changes_since_fit
-        if changes < max(REFIT_MIN_CHANGES, REFIT_FRACTION * len(self._engine)):
-            return
+    def _model_changed(self, state: ModelState) -> None:
+        """The theme model changed: re-encode everyone in the background, then swap."""
         if self._refit_task is None or self._refit_task.done():
             self._refit_task = asyncio.get_running_loop().create_task(self._refit())
 
@@ -294,6 +311,6 @@ class MatchingIndex:
         return self._pairs.partners(member_id)
 
     async def close(self) -> None:
-        """Wait for a background refit to finish (at shutdown)."""
+        """Wait for a background re-encoding to finish (at shutdown)."""
         if self._refit_task is not None:
             await asyncio.gather(self._refit_task, return_exceptions=True)

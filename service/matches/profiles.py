@@ -29,7 +29,9 @@ def to_profile(member: Member) -> MemberProfile:
         bio=member.bio,
         offers=tuple(offer.text for offer in member.offers),
         needs=tuple(
-            EngineNeed(need.id, need.text) for need in member.needs if need.status == "open"
+            EngineNeed(need.id, need.text, need.theme)
+            for need in member.needs
+            if need.status == "open"
         ),
         topics=tuple(member.topics or ()),
         capacity=member.capacity,

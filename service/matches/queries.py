@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matching.engine import MatchEngine
+from matching.index import MemberIndex
 from matching.profiles import Match
 from service.errors import ConflictError, PermissionDeniedError
 from service.matches.schemas import (
@@ -18,7 +18,7 @@ from service.members.services import read_member
 from service.read_side import ReadSide
 
 
-async def _matchable(side: ReadSide, engine: MatchEngine, member_id: int) -> MemberRead:
+async def _matchable(side: ReadSide, engine: MemberIndex, member_id: int) -> MemberRead:
     if not side.principal.may_manage(member_id):
         raise PermissionDeniedError("You may only ask for your own matches.")
     member = await read_member(side.database, side.reads, side.principal, member_id)
@@ -30,7 +30,7 @@ async def _matchable(side: ReadSide, engine: MatchEngine, member_id: int) -> Mem
     return member
 
 
-def _result(engine: MatchEngine, match: Match) -> MatchResult:
+def _result(engine: MemberIndex, match: Match) -> MatchResult:
     other = engine.profile(match.member_id)
     return MatchResult(
         member_id=other.id,

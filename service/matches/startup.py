@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from matching.scoring import MatchConfig
 from service.db.session import make_engine
 from service.matches.index import MatchingIndex
 from service.matches.snapshots import needs_rebuild, snapshot_path
 from service.settings import Settings
+from service.themes.model import ThemeKeeper
 
 
 async def prepare_snapshot(settings: Settings) -> int | None:
@@ -18,7 +20,9 @@ async def prepare_snapshot(settings: Settings) -> int | None:
     try:
         if not await needs_rebuild(sessionmaker, directory):
             return None
-        index = MatchingIndex(sessionmaker, directory)
+        themes = ThemeKeeper(sessionmaker, MatchConfig(), refresh_seconds=0)
+        await themes.start()
+        index = MatchingIndex(sessionmaker, themes, directory)
         await index.build()
         await index.save_snapshot()
         return len(index.engine)

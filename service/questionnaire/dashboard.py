@@ -210,7 +210,7 @@ async def needs_themes(
     snapshot = await compute_demand(session, cache)
     respondents = {person.member_id for person in people}
     themes = []
-    for cluster in snapshot.result.clusters:
+    for cluster in snapshot.result.groups:
         members = {snapshot.rows[i].need.member_id for i in cluster.member_indices}
         count = len(members & respondents)
         if count:

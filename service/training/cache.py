@@ -1,4 +1,5 @@
-"""Per-worker caches of fitted catalogue models and demand runs, keyed by data versions."""
+"""Per-worker state of the training side: the recommender fitted on the current catalogue and
+the last demand computation, each keyed by what it was computed from."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from catalogue.modules import Module
 from catalogue.recommend import ModuleRecommender
 from service.answers import AnswerCache
 from service.db.models import TrainingModule
+from service.matches.index import MatchingIndex
 from service.sync import CoalescedSync
+from service.themes.model import ThemeKeeper
 from service.training.modules import to_module
 
 
@@ -32,6 +35,8 @@ async def catalogue_version(session: AsyncSession) -> tuple[int, datetime | None
 class TrainingCache:
     """The recommender fitted on the current catalogue, and the last demand computation."""
 
+    themes: ThemeKeeper
+    index: MatchingIndex
     recommender_key: Any = None
     recommender: ModuleRecommender | None = None
     modules: list[Module] = field(default_factory=list)
@@ -60,12 +65,13 @@ class TrainingCache:
 
     async def fitted(self, session: AsyncSession) -> ModuleRecommender | None:
         """The recommender for the catalogue as it is now (None for an empty catalogue)."""
-        key = await catalogue_version(session)
+        featurizer = self.themes.current.featurizer
+        key = (await catalogue_version(session), featurizer.fingerprint)
         if key != self.recommender_key:
             records = await session.scalars(select(TrainingModule).order_by(TrainingModule.id))
             self.modules = [to_module(record) for record in records]
             try:
-                self.recommender = ModuleRecommender().fit(self.modules)
+                self.recommender = ModuleRecommender(featurizer).fit(self.modules)
             except CatalogueError:
                 self.recommender = None
             self.recommender_key = key

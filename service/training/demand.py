@@ -1,13 +1,14 @@
-"""Demand clusters: the community's open needs grouped into themes, for trainers.
+"""Demand themes: the community's open needs grouped by what they are about, for trainers.
 
-A run is stored whenever the matchable data changed since the last one (the change-log
-version), so cluster ids stay stable from run to run and each cluster reports how its size
-changed. While the number of needs moves by less than 5 % from the previous run, the number of
-clusters is kept (the clustering restarts from the previous centroids), so a few new needs join
-existing themes instead of reshuffling them. When nothing changed, the last result is recomputed
-from the same inputs (the clustering is deterministic) or served from this worker's cache.
+The theme of each need comes from the matching index (the theme model's reading, or the theme
+an animator set); needs the index does not hold (those of pending requests that are no longer
+open) are read on the spot. `matching.demand.group_needs` groups them (themes, sub-groups of
+large diverging themes, emerging groups of needs « hors thèmes »), the previous run's state
+keeps ids stable, and `catalogue.incubator.assess_coverage` says which groups the published
+catalogue covers. A run is stored whenever the data changed since the last one (the change-log
+version); when nothing changed the worker's last computation is served.
 
-Privacy: trainers never see names, emails or need texts; a cluster with fewer than
+Privacy: trainers never see names, emails or need texts; a group with fewer than
 `MIN_VISIBLE_MEMBERS` distinct members shows counts only. Animators may ask for the needs.
 """
 
@@ -18,13 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import anyio
+import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.incubator import Coverage, DemandNeed, assess_coverage
 from catalogue.recommend import audience_for
-from matching.clustering import ClusteringResult, PreviousCluster, cluster_needs
-from matching.text import analyze
+from matching.demand import DemandResult, PreviousGroup, group_needs
+from matching.features import Featurizer, RowText
+from matching.themes import ThemeModel
 from service.accounts.principal import Principal
 from service.db.changes import current_version
 from service.db.models import Account, DemandRun, Lesson, MatchRequest, Member, Need, utcnow
@@ -40,7 +44,6 @@ from service.training.schemas import (
 
 MIN_VISIBLE_MEMBERS = 5
 SMALL_CLUSTER_LABEL = "Petit groupe (moins de 5 membres)"
-STABLE_K_CHANGE = 0.05
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,17 @@ class NeedRow:
     need: DemandNeed
     role: str
     organization_type: str
+    corrected: str | None
 
 
 @dataclass(frozen=True)
 class DemandSnapshot:
-    """One clustering of the demand and what trainers see of it."""
+    """One grouping of the demand and what trainers see of it."""
 
     generated_at: datetime
     rows: list[NeedRow]
-    result: ClusteringResult
+    themes: list[str | None]
+    result: DemandResult
     coverage: dict[int, Coverage]
 
 
@@ -85,6 +90,7 @@ async def demand_rows(session: AsyncSession) -> list[NeedRow]:
             ),
             role=role,
             organization_type=member.organization_type,
+            corrected=need.theme,
         )
         for need, member, role in rows
     ]
@@ -92,37 +98,61 @@ async def demand_rows(session: AsyncSession) -> list[NeedRow]:
 
 async def _previous_state(
     session: AsyncSession, data_version: int
-) -> tuple[list[PreviousCluster], DemandRun | None]:
+) -> tuple[list[PreviousGroup], DemandRun | None]:
     """The state to start from, and the run to reuse when the data did not change."""
     runs = list(await session.scalars(select(DemandRun).order_by(DemandRun.id.desc()).limit(2)))
     if runs and runs[0].data_version == data_version:
         before = runs[1].state if len(runs) > 1 else []
-        return [PreviousCluster.from_dict(item) for item in before], runs[0]
+        return [PreviousGroup.from_dict(item) for item in before], runs[0]
     state = runs[0].state if runs else []
-    return [PreviousCluster.from_dict(item) for item in state], None
+    return [PreviousGroup.from_dict(item) for item in state], None
 
 
-def _barely_changed(previous: list[PreviousCluster], size: int) -> bool:
-    """Within `STABLE_K_CHANGE` of the previous run's size, k is kept as it was."""
-    before = sum(cluster.size for cluster in previous)
-    return bool(previous) and before > 0 and abs(size - before) <= STABLE_K_CHANGE * before
+def _read_needs(
+    featurizer: Featurizer,
+    table: tuple[np.ndarray, sp.csr_matrix, np.ndarray],
+    rows: list[NeedRow],
+) -> tuple[list[str | None], sp.csr_matrix]:
+    """Each demand need's theme and fused row: from the index, else read on the spot."""
+    ids, vectors, columns = table
+    position = {int(need_id): k for k, need_id in enumerate(ids.tolist())}
+    themes_of = featurizer.model.themes_
+    found = [position.get(row.need.id) for row in rows]
+    missing = [k for k, p in enumerate(found) if p is None]
+    extra = featurizer.encode(
+        [RowText("need", rows[k].need.text, rows[k].need.id) for k in missing],
+        [1.0] * len(missing),
+        [rows[k].corrected for k in missing],
+    )
+    extra_at = {k: j for j, k in enumerate(missing)}
+    picks, themes = [], []
+    for k, p in enumerate(found):
+        if p is None:
+            column = int(extra.themes[extra_at[k]])
+            picks.append(len(ids) + extra_at[k])
+        else:
+            column = int(columns[p])
+            picks.append(p)
+        themes.append(themes_of[column] if column >= 0 else None)
+    stacked = sp.vstack([vectors, extra.rows], format="csr")
+    return themes, stacked[np.asarray(picks, dtype=np.int64)] if picks else stacked[:0]
 
 
 async def compute_demand(session: AsyncSession, cache: TrainingCache) -> DemandSnapshot:
-    """The current clustering of the demand (cached per data and catalogue version)."""
+    """The current grouping of the demand (kept per data, catalogue and model version)."""
     data_version = await current_version(session)
-    key = (data_version, await catalogue_version(session))
+    featurizer = cache.themes.current.featurizer
+    key = (data_version, await catalogue_version(session), featurizer.fingerprint)
     if cache.demand_key == key and cache.demand is not None:
         return cache.demand  # type: ignore[no-any-return]
+    index = await cache.index.sync()
     rows = await demand_rows(session)
     previous, reused = await _previous_state(session, data_version)
+    table = index.need_table()
+    themes, need_vectors = await anyio.to_thread.run_sync(_read_needs, featurizer, table, rows)
     texts = [row.need.text for row in rows]
-    options = {}
-    if _barely_changed(previous, len(texts)):
-        options = {"k_min": len(previous), "k_max": len(previous)}
-    result = await anyio.to_thread.run_sync(
-        lambda: cluster_needs(texts, previous or None, **options)
-    )
+    names = featurizer.model.names_
+    result = await anyio.to_thread.run_sync(lambda: group_needs(texts, themes, names, previous))
     if reused is None:
         reused = DemandRun(data_version=data_version, state=result.state(), generated_at=utcnow())
         session.add(reused)
@@ -130,38 +160,41 @@ async def compute_demand(session: AsyncSession, cache: TrainingCache) -> DemandS
     recommender = await cache.fitted(session)
     needs = [row.need for row in rows]
     coverage: dict[int, Coverage] = {}
-    if recommender is not None and result.clusters:
+    if recommender is not None and result.groups:
         assessed = await anyio.to_thread.run_sync(
-            lambda: assess_coverage(result.clusters, needs, recommender)
+            lambda: assess_coverage(result.groups, needs, need_vectors, recommender)
         )
         coverage = {item.cluster_id: item for item in assessed}
-    snapshot = DemandSnapshot(reused.generated_at, rows, result, coverage)
+    snapshot = DemandSnapshot(reused.generated_at, rows, themes, result, coverage)
     cache.demand_key, cache.demand = key, snapshot
     return snapshot
 
 
-def nearest_cluster(text: str, result: ClusteringResult) -> int | None:
-    """The cluster whose centroid shares the most weight with `text`'s terms (None: none)."""
-    terms = analyze(text)
-    best, best_score = None, 0.0
-    for cluster in result.clusters:
-        score = sum(cluster.centroid.get(term, 0.0) for term in terms)
-        if score > best_score:
-            best, best_score = cluster.id, score
-    return best
-
-
 async def shared_lessons(
-    session: AsyncSession, result: ClusteringResult
+    session: AsyncSession, snapshot: DemandSnapshot, model: ThemeModel
 ) -> dict[int, list[SharedLesson]]:
-    """Lessons their authors agreed to share, attached to the cluster of their need, unnamed."""
+    """Lessons their authors agreed to share, attached to the group of their need, unnamed.
+
+    A lesson belongs to the group of the need its pair was about while that need is in the
+    demand; otherwise to the group of the theme the model reads in that need.
+    """
+    group_of_text = {
+        snapshot.rows[i].need.text: g.id for g in snapshot.result.groups for i in g.member_indices
+    }
+    theme_group = {g.theme: g.id for g in snapshot.result.groups if g.kind == "theme"}
+    records = list(
+        await session.scalars(select(Lesson).where(Lesson.shared.is_(True)).order_by(Lesson.id))
+    )
+    unknown = [
+        r.need_text or r.text for r in records if (r.need_text or r.text) not in group_of_text
+    ]
+    read = dict(zip(unknown, model.best_themes(model.distributions(unknown)), strict=True))
     lessons: dict[int, list[SharedLesson]] = {}
-    for lesson in await session.scalars(
-        select(Lesson).where(Lesson.shared.is_(True)).order_by(Lesson.id)
-    ):
-        cluster_id = nearest_cluster(lesson.need_text or lesson.text, result)
-        if cluster_id is not None:
-            lessons.setdefault(cluster_id, []).append(
+    for lesson in records:
+        text = lesson.need_text or lesson.text
+        group_id = group_of_text.get(text, theme_group.get(read.get(text)))
+        if group_id is not None:
+            lessons.setdefault(group_id, []).append(
                 SharedLesson(text=lesson.text, need=lesson.need_text, created_at=lesson.created_at)
             )
     return lessons
@@ -176,10 +209,10 @@ async def clusters_view(
 ) -> ClustersResponse:
     """`GET /api/demand/clusters` for a trainer or an animator."""
     snapshot = await compute_demand(session, cache)
-    lessons = await shared_lessons(session, snapshot.result)
+    lessons = await shared_lessons(session, snapshot, cache.themes.current.model)
     show_needs = include_needs and principal.is_animator
     clusters = []
-    for cluster in snapshot.result.clusters:
+    for cluster in snapshot.result.groups:
         rows = [snapshot.rows[i] for i in cluster.member_indices]
         members = len({row.need.member_id for row in rows})
         visible = principal.is_animator or members >= MIN_VISIBLE_MEMBERS
@@ -212,13 +245,19 @@ async def clusters_view(
                 needs=(
                     [
                         ClusterNeed(
-                            id=row.need.id, member_id=row.need.member_id, text=row.need.text
+                            id=snapshot.rows[i].need.id,
+                            member_id=snapshot.rows[i].need.member_id,
+                            text=snapshot.rows[i].need.text,
+                            theme=snapshot.themes[i],
+                            theme_corrected=snapshot.rows[i].corrected is not None,
                         )
-                        for row in rows
+                        for i in cluster.member_indices
                     ]
                     if show_needs
                     else None
                 ),
+                kind=cluster.kind,
+                theme=cluster.theme,
             )
         )
     return ClustersResponse(generated_at=snapshot.generated_at, clusters=clusters)
@@ -227,12 +266,12 @@ async def clusters_view(
 async def lessons_for_member(
     session: AsyncSession, cache: TrainingCache, member_id: int
 ) -> list[SharedLesson]:
-    """Shared lessons of the clusters the member's own open needs fall in."""
+    """Shared lessons of the groups the member's own open needs fall in."""
     snapshot = await compute_demand(session, cache)
     mine = {
-        cluster.id
-        for cluster in snapshot.result.clusters
-        if any(snapshot.rows[i].need.member_id == member_id for i in cluster.member_indices)
+        group.id
+        for group in snapshot.result.groups
+        if any(snapshot.rows[i].need.member_id == member_id for i in group.member_indices)
     }
-    lessons = await shared_lessons(session, snapshot.result)
+    lessons = await shared_lessons(session, snapshot, cache.themes.current.model)
     return [lesson for cluster_id in sorted(mine) for lesson in lessons.get(cluster_id, [])]

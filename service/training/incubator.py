@@ -1,21 +1,23 @@
-"""Incubator: proposals of new modules for uncovered demand, and their adoption as drafts.
+"""Incubator: proposals of new modules for themes with demand and no module, and their adoption.
 
-Proposals are refreshed from the current demand clusters each time they are listed: an open
-proposal follows its cluster (same stable id), a cluster that became covered or vanished
-withdraws its open proposal; adopted proposals are kept as they were.
+Proposals are refreshed from the current demand each time they are listed: an open proposal
+follows its theme (one open proposal per theme), a theme that became covered or lost its
+demand withdraws its open proposal; adopted proposals are kept as they were. Adoption is one
+conditional update (`status` from open to adopted): two concurrent adoptions of the same
+proposal create one draft module, the other answers 409.
 """
 
 from __future__ import annotations
 
 import anyio
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from catalogue.incubator import module_from_proposal, propose_modules
+from catalogue.incubator import CoachOffer, module_from_proposal, propose_modules
 from catalogue.modules import module_to_dict
-from matching.profiles import COACH_ROLES
-from service.db.models import Account, Member, ModuleProposal, TrainingModule, utcnow
+from matching.index import MemberIndex
+from matching.taxonomy import load_taxonomy
+from service.db.models import ModuleProposal, TrainingModule, utcnow
 from service.errors import ConflictError, NotFoundError
 from service.training.cache import TrainingCache
 from service.training.demand import compute_demand
@@ -23,44 +25,56 @@ from service.training.modules import create_module
 from service.training.schemas import ContributorRead, ProposalRead
 
 
-async def _possible_contributors(session: AsyncSession) -> list[tuple[int, str, str, list[str]]]:
-    members = await session.scalars(
-        select(Member)
-        .join(Member.account)
-        .where(Member.consent.is_(True), Account.role.in_(COACH_ROLES))
-        .options(selectinload(Member.offers))
-    )
-    return [
-        (member.id, member.display_name, member.account.role, [o.text for o in member.offers])
-        for member in members
-        if member.offers
-    ]
+def coach_offers(index: MemberIndex) -> list[CoachOffer]:
+    """Every offer of the indexed coaches and trainers, with the theme the model reads in it."""
+    themes = index.featurizer.model.themes_
+    offers = []
+    for profile in index.profiles():
+        if not profile.is_coach:
+            continue
+        rows, _, columns = index.offer_vectors(profile.id)
+        for row, column in zip(rows, columns.tolist(), strict=True):
+            if row.kind == "offer":
+                theme = themes[column] if column >= 0 else None
+                offers.append(
+                    CoachOffer(profile.id, profile.display_name, profile.role, row.text, theme)
+                )
+    return offers
 
 
 async def refresh_proposals(session: AsyncSession, cache: TrainingCache) -> None:
-    """Bring the stored open proposals in line with the current uncovered clusters."""
+    """Bring the stored open proposals in line with the themes that lack a module."""
     snapshot = await compute_demand(session, cache)
-    recommender = await cache.fitted(session)
-    if recommender is None:
-        return
-    coaches = await _possible_contributors(session)
+    index = await cache.index.sync()
     needs = [row.need for row in snapshot.rows]
+    coverage = list(snapshot.coverage.values())
+    if await cache.fitted(session) is None:
+        return
+    offers = coach_offers(index)
     proposals = await anyio.to_thread.run_sync(
-        lambda: propose_modules(snapshot.result.clusters, needs, recommender, coaches)
+        lambda: propose_modules(snapshot.result.groups, coverage, needs, load_taxonomy(), offers)
     )
     stored = {
-        proposal.cluster_id: proposal
+        proposal.theme: proposal
         for proposal in await session.scalars(
             select(ModuleProposal).where(ModuleProposal.status == "open")
         )
     }
     for proposal in proposals:
         data = proposal.to_dict()
-        record = stored.pop(proposal.cluster_id, None)
+        record = stored.pop(proposal.theme, None)
         if record is None:
-            record = ModuleProposal(cluster_id=proposal.cluster_id, status="open")
+            record = ModuleProposal(theme=proposal.theme, status="open")
             session.add(record)
-        for field in ("title", "objectives", "audience", "format", "topics", "demand"):
+        for field in (
+            "cluster_id",
+            "title",
+            "objectives",
+            "audience",
+            "format",
+            "topics",
+            "demand",
+        ):
             if getattr(record, field, None) != data[field]:
                 setattr(record, field, data[field])
         if record.contributors != data["contributors"]:
@@ -86,6 +100,7 @@ def to_read(record: ModuleProposal) -> ProposalRead:
         module_id=record.module_id,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        theme=record.theme,
     )
 
 
@@ -105,12 +120,21 @@ async def list_proposals(
 
 
 async def adopt(session: AsyncSession, proposal_id: int) -> TrainingModule:
-    """Turn a proposal into a `draft` module with `source: incubator`."""
+    """Turn a proposal into a `draft` module with `source: incubator` (409 when not open)."""
     record = await session.get(ModuleProposal, proposal_id)
     if record is None:
         raise NotFoundError(f"Proposal {proposal_id} not found.")
-    if record.status != "open":
-        raise ConflictError(f"This proposal is {record.status}: it cannot be adopted.")
+    claimed = await session.execute(
+        update(ModuleProposal)
+        .where(ModuleProposal.id == proposal_id, ModuleProposal.status == "open")
+        .values(status="adopted", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(record)
+        raise ConflictError(
+            f"Cette proposition est déjà {_STATUS_FR.get(record.status, record.status)}."
+        )
     module = module_from_proposal(
         {
             "cluster_id": record.cluster_id,
@@ -128,6 +152,10 @@ async def adopt(session: AsyncSession, proposal_id: int) -> TrainingModule:
         data["id"] = f"{base}-{suffix}"
         suffix += 1
     created = await create_module(session, data)
-    record.status, record.module_id, record.updated_at = "adopted", created.id, utcnow()
+    await session.refresh(record)
+    record.module_id = created.id
     await session.flush()
     return created
+
+
+_STATUS_FR = {"adopted": "adoptée", "withdrawn": "retirée", "open": "ouverte"}

@@ -32,18 +32,17 @@ async def _member(session: AsyncSession, principal: Principal, member_id: int) -
 async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingResponse:
     """Open modules for the member's open needs, audience first, regional ones in region.
 
-    The profile comes from the worker's read cache (after a change-log catch-up), the fitted
-    recommender from the training cache (catalogue version checked once per batch of
-    requests). An answer is reused while neither the index version (which moves with any
+    The profile comes from the worker's read cache (after a change-log catch-up), the need rows
+    from the matching index (encoded once, when the profile changed), the fitted recommender
+    from the training cache (catalogue version checked once per batch of requests). An answer is reused while neither the index version (which moves with any
     profile change and with "I followed a module") nor the catalogue changes.
     """
     principal = side.principal
     if not principal.may_manage(member_id):
         raise PermissionDeniedError("You may only see your own recommendations.")
-    await side.index.sync()
+    index = await side.index.sync()
     member = await read_member(side.database, side.reads, principal, member_id)
-    needs = [EngineNeed(position, text) for position, text in enumerate(member.needs)]
-    if not needs:
+    if not member.needs:
         return TrainingResponse(member_id=member_id, results=[])
     recommender = await side.training.current(side.sessionmaker)
     if recommender is None:
@@ -58,8 +57,14 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
                 select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
             )
         )
+    if member_id in index:  # the needs' rows are in the index already: no text analysis
+        need_rows, vectors, _ = index.need_vectors(member_id)
+    else:
+        needs = [EngineNeed(position, text) for position, text in enumerate(member.needs)]
+        need_rows, vectors = recommender.encode_needs(needs)
     recommendations = recommender.recommend(
-        needs,
+        need_rows,
+        vectors,
         audience_hint=audience_for(member.job_title, member.role),
         region=member.region,
         followed=followed,

@@ -86,11 +86,17 @@ class ClusterCoverage(msgspec.Struct, kw_only=True):
 
 
 class ClusterNeed(msgspec.Struct, kw_only=True):
-    """A need in a cluster (animators only, with `?include=needs`, for moderation)."""
+    """A need in a cluster (animators only, with `?include=needs`, for moderation).
+
+    `theme` is the theme the need is counted in (None: « hors thèmes »); `theme_corrected` is
+    true when an animator set it (`PUT /api/needs/{id}/theme`).
+    """
 
     id: int
     member_id: int
     text: str
+    theme: str | None = None
+    theme_corrected: bool = False
 
 
 class SharedLesson(msgspec.Struct, kw_only=True):
@@ -102,7 +108,12 @@ class SharedLesson(msgspec.Struct, kw_only=True):
 
 
 class ClusterRead(msgspec.Struct, kw_only=True):
-    """A demand theme. Clusters of fewer than 5 distinct members show counts only."""
+    """A demand theme. Clusters of fewer than 5 distinct members show counts only.
+
+    `kind` is "theme" (every need of a taxonomy theme; `label` is the theme's name),
+    "subtheme" (part of a large theme whose needs diverge) or "emerging" (needs « hors
+    thèmes » sharing words, labelled by their most telling phrase); `theme` is the theme id.
+    """
 
     id: int
     label: str | None
@@ -118,6 +129,8 @@ class ClusterRead(msgspec.Struct, kw_only=True):
     covered: bool
     lessons: list[SharedLesson]
     needs: list[ClusterNeed] | None = None
+    kind: str = "theme"
+    theme: str | None = None
 
 
 class ClustersResponse(msgspec.Struct, kw_only=True):
@@ -151,3 +164,4 @@ class ProposalRead(msgspec.Struct, kw_only=True):
     module_id: str | None
     created_at: datetime
     updated_at: datetime
+    theme: str | None = None

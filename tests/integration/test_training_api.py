@@ -187,12 +187,15 @@ async def test_followed_archived_and_other_regions_modules_are_left_out(
     assert regional.id not in ids(
         await client.get(url.format(inside.member_id), headers=inside.headers)
     )
-    first = ids(await client.get(url.format(outside.member_id), headers=outside.headers))[0]
+    facilitator = await actors.create(
+        needs_text=["Animer un atelier où chacun prend la parole et où le groupe décide ensemble"]
+    )
+    first = ids(await client.get(url.format(facilitator.member_id), headers=facilitator.headers))[0]
     await client.patch(
         f"/api/catalogue/modules/{first}", headers=trainer.headers, json={"status": "archived"}
     )
     assert first not in ids(
-        await client.get(url.format(outside.member_id), headers=outside.headers)
+        await client.get(url.format(facilitator.member_id), headers=facilitator.headers)
     )
 
 

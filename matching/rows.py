@@ -1,0 +1,241 @@
+"""Where encoded rows live and how a query meets them: one sparse product per part.
+
+A `Block` holds the rows of several members, grouped contiguously. A `Side` (the needs of every
+member, or their offers) is the block of the last compaction plus the members encoded since,
+each in a small block of its own; an upsert or a removal marks the member's base rows *stale*
+instead of rebuilding anything. When more than `COMPACT_SHARE` of the members changed, the side
+is compacted into one new base block.
+
+Queries run over a `Stack`: the rows of a subset of members (the available coaches' offers...),
+kept transposed as postings lists (one list of rows per term, so a product only touches the rows
+that share a term with the query) in two parts: the base part, selected and transposed once per
+compaction, with a mask of its live groups, and the recent part, rebuilt when the side changes.
+`Stack.group_max` is the one place where query rows meet stacked rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["COMPACT_SHARE", "Block", "Side", "Stack", "StackPart"]
+
+COMPACT_SHARE = 0.05
+COMPACT_MIN = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Rows of several members: member `members[g]` owns rows ``starts[g]:starts[g + 1]``."""
+
+    rows: sp.csr_matrix  # (n_rows, n_features) float32
+    themes: np.ndarray  # (n_rows,) int16: best theme column of each row, -1: « hors thèmes »
+    members: np.ndarray  # (n_groups,) int64
+    starts: np.ndarray  # (n_groups + 1,) int64
+
+    @classmethod
+    def empty(cls, n_features: int) -> Block:
+        """A block without rows."""
+        return cls(
+            sp.csr_matrix((0, n_features), dtype=np.float32),
+            np.zeros(0, dtype=np.int16),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+        )
+
+    @classmethod
+    def single(cls, member_id: int, rows: sp.csr_matrix, themes: np.ndarray) -> Block:
+        """The rows of one member (possibly none)."""
+        return cls(
+            sp.csr_matrix(rows, dtype=np.float32),
+            np.asarray(themes, dtype=np.int16),
+            np.asarray([member_id], dtype=np.int64),
+            np.asarray([0, rows.shape[0]], dtype=np.int64),
+        )
+
+    @classmethod
+    def concat(cls, blocks: Iterable[Block], n_features: int) -> Block:
+        """The blocks one after the other, members without rows left out."""
+        kept = [b for b in blocks if b.rows.shape[0]]
+        if not kept:
+            return cls.empty(n_features)
+        sizes = np.concatenate([np.diff(b.starts) for b in kept])
+        members = np.concatenate([b.members for b in kept])
+        nonempty = sizes > 0
+        return cls(
+            sp.vstack([b.rows for b in kept], format="csr", dtype=np.float32),
+            np.concatenate([b.themes for b in kept]),
+            members[nonempty],
+            np.concatenate([[0], np.cumsum(sizes[nonempty])]).astype(np.int64),
+        )
+
+    def select(self, keep_groups: np.ndarray) -> Block:
+        """The groups where `keep_groups` (a boolean mask over groups) is True."""
+        sizes = np.diff(self.starts)
+        row_mask = np.repeat(keep_groups, sizes)
+        kept_sizes = sizes[keep_groups]
+        return Block(
+            self.rows[row_mask],
+            self.themes[row_mask],
+            self.members[keep_groups],
+            np.concatenate([[0], np.cumsum(kept_sizes)]).astype(np.int64),
+        )
+
+    def group(self, position: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Rows and themes of the group at `position`."""
+        a, b = int(self.starts[position]), int(self.starts[position + 1])
+        return self.rows[a:b], self.themes[a:b]
+
+
+@dataclass(frozen=True, slots=True)
+class StackPart:
+    """Transposed rows of some groups, and which of those groups are still current."""
+
+    postings: sp.csr_matrix  # (n_features, n_rows): one postings list per term
+    norms: np.ndarray  # (n_rows,) float32: length of each row
+    members: np.ndarray  # (n_groups,)
+    starts: np.ndarray  # (n_groups + 1,)
+    live: np.ndarray | None  # (n_groups,) bool, None when every group is current
+
+    @classmethod
+    def of(cls, block: Block) -> StackPart:
+        """Transpose a block once (the costly step, done per compaction for the base part)."""
+        postings = sp.csr_matrix(block.rows.T, dtype=np.float32)
+        norms = np.sqrt(np.asarray(postings.multiply(postings).sum(axis=0)).ravel())
+        return cls(postings, norms.astype(np.float32), block.members, block.starts, None)
+
+    def with_live(self, live: np.ndarray | None) -> StackPart:
+        """The same part with another mask of current groups."""
+        return StackPart(self.postings, self.norms, self.members, self.starts, live)
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """The rows of a subset of members, as a base part and a recent part."""
+
+    parts: tuple[StackPart, ...]
+
+    @property
+    def members(self) -> np.ndarray:
+        """Member id of every group, part after part (the columns of `group_max`)."""
+        return np.concatenate([p.members for p in self.parts]) if self.parts else np.zeros(0)
+
+    @property
+    def live(self) -> np.ndarray:
+        """Whether each group of `members` is current."""
+        if not self.parts:
+            return np.zeros(0, dtype=bool)
+        return np.concatenate(
+            [np.ones(p.members.size, bool) if p.live is None else p.live for p in self.parts]
+        )
+
+    def group_max(self, queries: sp.csr_matrix, cosine: bool = False) -> np.ndarray:
+        """(n_queries, n_groups): each query row's best similarity among each group's rows.
+
+        Similarities are dot products of the fused rows (`matching.features`), clipped at 0;
+        with `cosine`, divided by the stacked rows' lengths (queries must be unit rows).
+        """
+        out = []
+        for part in self.parts:
+            if part.members.size == 0:
+                continue
+            sims = (queries @ part.postings).toarray()
+            if cosine:
+                sims /= np.maximum(part.norms, 1e-12)
+            best = np.maximum.reduceat(sims, part.starts[:-1], axis=1)
+            out.append(np.maximum(best, 0.0))
+        if not out:
+            return np.zeros((queries.shape[0], 0), dtype=np.float32)
+        return np.hstack(out)
+
+    def answered(self, offers: sp.csr_matrix, need_max_weight: float) -> np.ndarray:
+        """(n_groups,): how well `offers` answer each group's rows, taken as needs.
+
+        Per stacked need row, the best similarity over the offer rows; then per group
+        ``need_max_weight * max + (1 - need_max_weight) * mean`` (`scoring.aggregate_needs`).
+        """
+        w = need_max_weight
+        out = []
+        for part in self.parts:
+            if part.members.size == 0:
+                continue
+            sims = (offers @ part.postings).toarray()
+            best = np.maximum(sims.max(axis=0), 0.0) if sims.shape[0] else np.zeros(sims.shape[1])
+            starts, sizes = part.starts[:-1], np.diff(part.starts)
+            top = np.maximum.reduceat(best, starts)
+            out.append(w * top + (1.0 - w) * np.add.reduceat(best, starts) / sizes)
+        return np.concatenate(out) if out else np.zeros(0)
+
+
+class Side:
+    """One side (needs or offers) of every indexed member: a base block and recent members."""
+
+    def __init__(self, base: Block) -> None:
+        self.base = base
+        self.recent: dict[int, Block] = {}
+        self.stale: set[int] = set()
+        self._position = {int(m): g for g, m in enumerate(base.members.tolist())}
+        self._base_parts: dict[str, StackPart] = {}
+
+    @property
+    def n_features(self) -> int:
+        """Columns of the rows."""
+        return int(self.base.rows.shape[1])
+
+    def rows(self, member_id: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        """A member's current rows and their themes (none for an unknown member)."""
+        if member_id in self.recent:
+            block = self.recent[member_id]
+            return block.rows, block.themes
+        g = self._position.get(member_id)
+        if g is None or member_id in self.stale:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32), np.zeros(0, np.int16)
+        return self.base.group(g)
+
+    def put(self, member_id: int, block: Block) -> None:
+        """Replace a member's rows."""
+        self.recent[member_id] = block
+        if member_id in self._position:
+            self.stale.add(member_id)
+
+    def drop(self, member_id: int) -> None:
+        """Forget a member's rows."""
+        self.recent.pop(member_id, None)
+        if member_id in self._position:
+            self.stale.add(member_id)
+
+    def needs_compaction(self) -> bool:
+        """True when enough members changed since the base block was built."""
+        changed = len(self.recent) + len(self.stale)
+        return changed > max(COMPACT_MIN, COMPACT_SHARE * len(self._position))
+
+    def compacted(self, order: Iterable[int]) -> Side:
+        """A new side whose base holds every current member, in `order` (ids)."""
+        blocks = []
+        for member_id in order:
+            rows, themes = self.rows(member_id)
+            if rows.shape[0]:
+                blocks.append(Block.single(member_id, rows, themes))
+        return Side(Block.concat(blocks, self.n_features))
+
+    def stack(self, name: str, wanted: Callable[[int], bool], base_wanted: np.ndarray) -> Stack:
+        """The rows of the members `wanted` selects, as a base part and a recent part.
+
+        `base_wanted` (boolean over the base groups) is the same selection evaluated once per
+        compaction by the caller and cached here under `name`; members changed since are masked
+        out of the base part and taken, if still wanted, from the recent part.
+        """
+        if name not in self._base_parts:
+            self._base_parts[name] = StackPart.of(self.base.select(base_wanted))
+        base = self._base_parts[name]
+        if self.stale:
+            stale = np.fromiter(self.stale, dtype=np.int64, count=len(self.stale))
+            base = base.with_live(~np.isin(base.members, stale))
+        recent = [b for m, b in self.recent.items() if b.rows.shape[0] and wanted(m)]
+        parts = [base]
+        if recent:
+            parts.append(StackPart.of(Block.concat(recent, self.n_features)))
+        return Stack(tuple(parts))
