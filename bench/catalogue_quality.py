@@ -1,32 +1,31 @@
-"""Quality of the catalogue features on the dev set (report the `test` split).
+"""Quality of training recommendations, demand themes and incubator proposals.
 
-Prints, for Passerelle and for plain baselines measured in the same run:
+Usage (from the repo root)::
 
-* recall@5 and MRR of training recommendations (relevant = a module of the need's theme; only
-  needs whose theme has modules; the member's region filters regional modules) against a plain
-  scikit-learn TF-IDF cosine over the same open modules;
-* adjusted Rand index and NMI of the demand clusters against the theme labels (median over
-  seeds), the chosen k, against plain TF-IDF + KMeans with k = the true number of themes, and
-  Passerelle without its thesaurus block (ablation);
-* gap finding: each cluster is named by its majority theme; whether each theme without a module
-  produced a proposal, and how many proposals went to themes that do have modules.
+    python bench/catalogue_quality.py
 
-    python bench/catalogue_quality.py                  # test split, 5 seeds
-    python bench/catalogue_quality.py --split tune     # the split the weights were tuned on
-    python bench/catalogue_quality.py --quick          # 2 seeds
+Sets: ``dev-tune`` and ``dev-test`` of the catalogue dev set (`tests/data/devset_catalogue.json`,
+its own module labels), and the needs of the two blind sets (`blind-A`, `blind-B`), whose module
+labels were set by an independent annotator who read only the catalogue
+(`tests/data/eval/module_themes.json`). Blind sets are never used to choose anything.
+
+* recommendations: recall@5 (a module of the need's theme among the first five) and MRR@5, over
+  needs whose theme has a module, against a plain scikit-learn TF-IDF over the same open modules;
+* demand themes: adjusted Rand index and NMI of the groups against the true themes, and the
+  number of groups, against TF-IDF + k-means with k = the true number of themes;
+* incubator: among themes with no module (per the set's labels) and needs from at least three
+  members, the share that got a proposal, and how many proposals went to themes that have one.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
 import sys
-from collections import Counter
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
@@ -34,34 +33,92 @@ from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score  # noqa: E402
 
-from catalogue.incubator import DemandNeed, propose_modules  # noqa: E402
+from bench._evalsets import BLIND, featurizer, load_set  # noqa: E402
+from catalogue.incubator import (  # noqa: E402
+    CoachOffer,
+    DemandNeed,
+    assess_coverage,
+    propose_modules,
+)
 from catalogue.modules import Module, load_catalogue  # noqa: E402
 from catalogue.recommend import ModuleRecommender  # noqa: E402
-from matching.clustering import cluster_needs  # noqa: E402
+from matching.demand import group_needs  # noqa: E402
+from matching.features import RowText  # noqa: E402
 from matching.profiles import Need  # noqa: E402
+from matching.scoring import MatchConfig  # noqa: E402
+from matching.taxonomy import load_taxonomy  # noqa: E402
 
 DEVSET = ROOT / "tests" / "data" / "devset_catalogue.json"
+BLIND_MODULES = ROOT / "tests" / "data" / "eval" / "module_themes.json"
+K = 5
 
 
-def recommendation_quality(
-    needs: list[dict[str, Any]], modules: list[Module], themes: dict[str, str]
-) -> dict[str, tuple[float, float]]:
-    """recall@5 and MRR@5 for Passerelle and the plain TF-IDF baseline."""
-    recommender = ModuleRecommender().fit(modules)
+@dataclass(frozen=True)
+class NeedItem:
+    id: int
+    member_id: int
+    text: str
+    theme: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class CatalogueSet:
+    name: str
+    needs: list[NeedItem]
+    module_themes: dict[str, set[str]]
+    coaches: list[tuple[int, str, str, list[str]]]
+
+
+def load_sets() -> list[CatalogueSet]:
+    data = json.loads(DEVSET.read_text("utf-8"))
+    dev_modules = {m: {t} for m, t in data["module_themes"].items()}
+    coaches = [(c["member_id"], c["display_name"], c["role"], c["offers"]) for c in data["coaches"]]
+    out = []
+    for split in ("tune", "test"):
+        needs = [
+            NeedItem(n["id"], n["member_id"], n["text"], n["theme"], n["region"])
+            for n in data["needs"]
+            if n["split"] == split
+        ]
+        out.append(CatalogueSet(f"dev-{split}", needs, dev_modules, coaches))
+    blind_modules = {
+        m: set(t) for m, t in json.loads(BLIND_MODULES.read_text("utf-8"))["modules"].items()
+    }
+    for name in BLIND:
+        data_set = load_set(name)
+        needs = [
+            NeedItem(n.id, p.id, n.text, data_set.need_theme[p.id], p.region)
+            for p in data_set.profiles
+            for n in p.needs
+            if data_set.need_theme[p.id] != "hors_themes"
+        ]
+        set_coaches = [
+            (p.id, p.display_name, p.role, list(p.offers)) for p in data_set.profiles if p.is_coach
+        ]
+        out.append(CatalogueSet(name, needs, blind_modules, set_coaches))
+    return out
+
+
+def recommendations(data: CatalogueSet, recommender: ModuleRecommender, modules: list[Module]):
+    """(recall@5, MRR@5) for Passerelle and for plain TF-IDF, over answerable needs."""
+    covered = {t for themes in data.module_themes.values() for t in themes}
+    answerable = [n for n in data.needs if n.theme in covered]
     plain = TfidfVectorizer().fit([m.text for m in modules])
     module_x = plain.transform([m.text for m in modules])
-    ranks: dict[str, list[int | None]] = {"passerelle": [], "tf-idf": []}
-    for need in needs:
-        ours = recommender.recommend([Need(need["id"], need["text"])], region=need["region"])
-        ranks["passerelle"].append(_rank([themes[r.module_id] for r in ours], need["theme"]))
-        sims = (plain.transform([need["text"]]) @ module_x.T).toarray().ravel()
+    ranks: dict[str, list[int | None]] = {"passerelle": [], "plain TF-IDF": []}
+    for need in answerable:
+        rows, vectors = recommender.encode_needs([Need(need.id, need.text)])
+        found = recommender.recommend(rows, vectors, region=need.region, limit=K)
+        ranks["passerelle"].append(_rank([r.module_id for r in found], need.theme, data))
+        sims = (plain.transform([need.text]) @ module_x.T).toarray().ravel()
         allowed = [
-            i
-            for i in np.argsort(-sims)
-            if modules[i].is_open and modules[i].region in (None, need["region"]) and sims[i] > 0
-        ][:5]
-        ranks["tf-idf"].append(_rank([themes[modules[i].id] for i in allowed], need["theme"]))
-    return {
+            modules[i].id
+            for i in np.argsort(-sims, kind="stable")
+            if modules[i].is_open and modules[i].region in (None, need.region) and sims[i] > 0
+        ][:K]
+        ranks["plain TF-IDF"].append(_rank(allowed, need.theme, data))
+    return len(answerable), {
         name: (
             sum(r is not None for r in found) / len(found),
             sum(1 / r for r in found if r is not None) / len(found),
@@ -70,103 +127,90 @@ def recommendation_quality(
     }
 
 
-def _rank(themes: list[str], theme: str) -> int | None:
-    return next((i + 1 for i, t in enumerate(themes) if t == theme), None)
+def _rank(module_ids: list[str], theme: str, data: CatalogueSet) -> int | None:
+    return next(
+        (i + 1 for i, m in enumerate(module_ids) if theme in data.module_themes.get(m, set())),
+        None,
+    )
 
 
-def clustering_quality(
-    needs: list[dict[str, Any]], seeds: list[int]
-) -> dict[str, dict[str, float]]:
-    """Median ARI / NMI / k over seeds for Passerelle, its ablation and the baseline."""
-    texts = [n["text"] for n in needs]
-    truth = [n["theme"] for n in needs]
-    runs: dict[str, list[tuple[float, float, int]]] = {
-        "passerelle": [],
-        "no thesaurus": [],
-        "tf-idf+kmeans": [],
-    }
+def demand(data: CatalogueSet) -> dict[str, tuple[float, float, int]]:
+    """(ARI, NMI, number of groups) for Passerelle and TF-IDF + k-means(true k)."""
+    texts = [n.text for n in data.needs]
+    truth = [n.theme for n in data.needs]
+    model = featurizer(MatchConfig()).model
+    themes = model.best_themes(model.distributions(texts))
+    result = group_needs(texts, themes, model.names_)
     true_k = len(set(truth))
     x = TfidfVectorizer().fit_transform(texts)
-    for seed in seeds:
-        for name, weight in (("passerelle", 4.0), ("no thesaurus", 0.0)):
-            res = cluster_needs(texts, random_state=seed, thesaurus_weight=weight)
-            runs[name].append(_scores(truth, res.assignments, res.k))
-        labels = KMeans(true_k, n_init=5, random_state=seed).fit_predict(x)
-        runs["tf-idf+kmeans"].append(_scores(truth, labels, true_k))
+    kmeans = KMeans(true_k, n_init=5, random_state=0).fit_predict(x)
     return {
-        name: {
-            "ari": statistics.median(r[0] for r in found),
-            "nmi": statistics.median(r[1] for r in found),
-            "k": statistics.median(r[2] for r in found),
-        }
-        for name, found in runs.items()
+        "passerelle": (
+            adjusted_rand_score(truth, result.assignments),
+            normalized_mutual_info_score(truth, result.assignments),
+            len(result.groups),
+        ),
+        "TF-IDF + k-means (true k)": (
+            adjusted_rand_score(truth, kmeans),
+            normalized_mutual_info_score(truth, kmeans),
+            true_k,
+        ),
     }
 
 
-def _scores(truth: list[str], labels: Any, k: int) -> tuple[float, float, int]:
-    return adjusted_rand_score(truth, labels), normalized_mutual_info_score(truth, labels), k
-
-
-def gap_finding(
-    needs: list[dict[str, Any]], modules: list[Module], data: dict[str, Any]
-) -> tuple[dict[str, int], int, int, list[str]]:
-    """Proposals per theme without module, wrong proposals, total, and one line per proposal."""
-    result = cluster_needs([n["text"] for n in needs])
-    demand = [DemandNeed(n["id"], n["member_id"], n["text"], n["region"]) for n in needs]
-    coaches = [(c["member_id"], c["display_name"], c["role"], c["offers"]) for c in data["coaches"]]
-    proposals = propose_modules(result.clusters, demand, ModuleRecommender().fit(modules), coaches)
-    by_id = {c.id: c for c in result.clusters}
-    gaps = {theme: 0 for theme in data["themes_without_modules"]}
-    wrong = 0
-    lines = []
-    for proposal in proposals:
-        members = by_id[proposal.cluster_id].member_indices
-        theme, count = Counter(needs[i]["theme"] for i in members).most_common(1)[0]
-        if theme in gaps:
-            gaps[theme] += 1
-        else:
-            wrong += 1
-        people = ", ".join(c.display_name for c in proposal.contributors) or "-"
-        share = f"{count}/{len(members)}"
-        lines.append(f"  {theme:<26} {share:>6} needs  « {proposal.title} »  by: {people}")
-    return gaps, wrong, len(proposals), lines
+def incubator(data: CatalogueSet, recommender: ModuleRecommender) -> tuple[int, int, int, int]:
+    """(uncovered themes with demand, of which proposed, proposals, proposals to covered themes)."""
+    texts = [n.text for n in data.needs]
+    f = recommender.featurizer
+    encoded = f.encode([RowText("need", t) for t in texts], [1.0] * len(texts), [None] * len(texts))
+    themes = [f.model.themes_[c] if c >= 0 else None for c in encoded.themes.tolist()]
+    result = group_needs(texts, themes, f.model.names_)
+    needs = [DemandNeed(n.id, n.member_id, n.text, n.region) for n in data.needs]
+    coverage = assess_coverage(result.groups, needs, encoded.rows, recommender)
+    offers = []
+    for member_id, name, role, texts_ in data.coaches:
+        if not texts_:
+            continue
+        read = f.model.best_themes(f.model.distributions(texts_))
+        offers += [
+            CoachOffer(member_id, name, role, t, th) for t, th in zip(texts_, read, strict=True)
+        ]
+    proposals = propose_modules(result.groups, coverage, needs, load_taxonomy(), offers)
+    covered = {t for themes_ in data.module_themes.values() for t in themes_}
+    members: dict[str, set[int]] = defaultdict(set)
+    for n in data.needs:
+        members[n.theme].add(n.member_id)
+    gaps = {t for t, who in members.items() if t not in covered and len(who) >= 3}
+    proposed = {p.theme for p in proposals}
+    return len(gaps), len(gaps & proposed), len(proposals), len(proposed & covered)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("test", "tune"), default="test")
-    parser.add_argument("--quick", action="store_true", help="2 seeds instead of 5")
-    args = parser.parse_args()
-    data = json.loads(DEVSET.read_text(encoding="utf-8"))
     modules = load_catalogue()
-    themes = data["module_themes"]
-    needs = [n for n in data["needs"] if n["split"] == args.split]
-    answerable = [n for n in needs if n["theme"] not in data["themes_without_modules"]]
-    seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
-    n_themes = len({n["theme"] for n in needs})
-    print(f"split={args.split}: {len(needs)} needs, {n_themes} themes, {len(modules)} modules")
-
-    rec = recommendation_quality(answerable, modules, themes)
-    print(f"\nRecommendations ({len(answerable)} needs whose theme has modules)")
-    print(f"{'variant':<16} {'recall@5':>9} {'MRR@5':>7} {'vs base':>8}")
-    for name, (recall, mrr) in rec.items():
-        ratio = recall / rec["tf-idf"][0] if rec["tf-idf"][0] else float("inf")
-        print(f"{name:<16} {recall:>9.3f} {mrr:>7.3f} {ratio:>7.2f}x")
-
-    clu = clustering_quality(needs, seeds)
-    print(f"\nDemand clusters (median over {len(seeds)} seeds; true k = {n_themes})")
-    print(f"{'variant':<16} {'ARI':>7} {'NMI':>7} {'k':>5} {'ARI vs base':>12}")
-    base = clu["tf-idf+kmeans"]["ari"]
-    for name, m in clu.items():
-        ratio = f"{m['ari'] / base:.2f}x" if base > 0 else "n/a"
-        print(f"{name:<16} {m['ari']:>7.3f} {m['nmi']:>7.3f} {m['k']:>5.0f} {ratio:>12}")
-
-    gaps, wrong, total, lines = gap_finding(needs, modules, data)
-    print("\nIncubator (themes without any module should get a proposal)")
-    for theme, count in gaps.items():
-        print(f"  {theme:<26} {'proposal' if count else 'MISSED':<9} ({count})")
-    print(f"  proposals for themes that have modules: {wrong} of {total}")
-    print("\n".join(lines))
+    recommender = ModuleRecommender(featurizer(MatchConfig())).fit(modules)
+    sets = load_sets()
+    print("# Training recommendations (needs whose theme has a module): recall@5 / MRR@5\n")
+    print("| set | needs | Passerelle | plain TF-IDF |")
+    print("|---|---|---|---|")
+    for data in sets:
+        n, figures = recommendations(data, recommender, modules)
+        cells = " | ".join(f"{r:.3f} / {m:.3f}" for r, m in figures.values())
+        print(f"| {data.name} | {n} | {cells} |")
+    print("\n# Demand themes against the true themes: ARI / NMI / groups\n")
+    print("| set | needs | true themes | Passerelle | TF-IDF + k-means (true k) |")
+    print("|---|---|---|---|---|")
+    for data in sets:
+        figures = demand(data)
+        cells = " | ".join(f"{a:.3f} / {n:.3f} / {k}" for a, n, k in figures.values())
+        true_k = len({n.theme for n in data.needs})
+        print(f"| {data.name} | {len(data.needs)} | {true_k} | {cells} |")
+    print("\n# Incubator: themes without a module and with demand from >= 3 members\n")
+    print("| set | such themes | proposed | proposals | proposals for covered themes |")
+    print("|---|---|---|---|---|")
+    for data in sets:
+        gaps, proposed, total, wrong = incubator(data, recommender)
+        print(f"| {data.name} | {gaps} | {proposed} | {total} | {wrong} |")
+    print(f"\nBlind sets ({', '.join(BLIND)}) are never used to choose a weight or a threshold.")
 
 
 if __name__ == "__main__":

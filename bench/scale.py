@@ -1,13 +1,14 @@
-"""How the matching engine scales with the number of members (synthetic, `bench/_population.py`).
+"""How the matching index scales with the number of members (synthetic, `bench/_population.py`).
 
 For each size (100k, 300k and `--members`, or 10k/30k/`--members` with `--quick`) it measures:
 
-- build time of `MatchEngine.build`, and memory: peak RSS growth of the process (ru_maxrss)
-  during the build, per 100,000 members (the peak only grows, so sizes after the first one
-  report the growth beyond the earlier peaks: run one size alone for its own figure);
+- build time of `MemberIndex.build` (every text read by the theme model and encoded), and
+  memory: peak RSS growth of the process (ru_maxrss) during the build, per 100,000 members (the
+  peak only grows, so sizes after the first one report the growth beyond the earlier peaks: run
+  one size alone for its own figure);
 - query latency: median and p99 of `mentors_for` and `peers_for` (top 10) for 200 random members;
 - refreshing after 1 % of the profiles change: upserting 1 % of members with new texts (total,
-  per upsert, first `mentors_for` after), against the baseline of a full rebuild;
+  per upsert, first `mentors_for` after, compactions included), against a full rebuild;
 - snapshot (`matching.snapshot`): save time, load time, size on disk, against the build time.
 
 Usage: ``python bench/scale.py [--members 1000000] [--quick]``. Numbers are single runs on a
@@ -29,10 +30,12 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 
+from _evalsets import featurizer  # noqa: E402
 from _population import Population  # noqa: E402
 
-from matching.engine import MatchEngine  # noqa: E402
-from matching.snapshot import load_engine, save_engine  # noqa: E402
+from matching.index import MemberIndex  # noqa: E402
+from matching.scoring import MatchConfig  # noqa: E402
+from matching.snapshot import load_index, save_index  # noqa: E402
 
 
 def _rss_mb() -> float:
@@ -55,7 +58,8 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
     profiles = list(population.profiles(n))
     rss_before = _rss_mb()
     start = time.perf_counter()
-    engine = MatchEngine().build(profiles)
+    config = MatchConfig()
+    engine = MemberIndex(featurizer(config), config).build(profiles)
     build = time.perf_counter() - start
     out: dict[str, float] = {"members": n, "build_s": build}
     out["peak_rss_mb_per_100k"] = (_rss_mb() - rss_before) * 100_000 / n
@@ -66,8 +70,9 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
     changed = rng.sample(profiles, max(1, n // 100))
     fresh = list(population.profiles(len(changed), start=10 * n))
     start = time.perf_counter()
-    for old, new in zip(changed, fresh, strict=True):
-        engine.upsert(dataclasses.replace(new, id=old.id))
+    engine.upsert_many(
+        [dataclasses.replace(new, id=old.id) for old, new in zip(changed, fresh, strict=True)]
+    )
     out["upsert_1pct_s"] = time.perf_counter() - start
     out["per_upsert_ms"] = out["upsert_1pct_s"] / len(changed) * 1e3
     start = time.perf_counter()
@@ -76,12 +81,12 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="passerelle-scale-"))
     try:
         start = time.perf_counter()
-        save_engine(engine, folder / "snap", {"version": n})
+        save_index(engine, folder / "snap", {"version": n})
         out["save_s"] = time.perf_counter() - start
         out["snapshot_mb"] = sum(f.stat().st_size for f in (folder / "snap").iterdir()) / 2**20
         del engine
         start = time.perf_counter()
-        loaded = load_engine(folder / "snap", {"version": n})
+        loaded = load_index(folder / "snap", featurizer(config), config, {"version": n})
         out["load_s"] = time.perf_counter() - start
         assert loaded is not None
         loaded.mentors_for(ids[0])

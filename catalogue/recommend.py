@@ -129,6 +129,9 @@ class ModuleRecommender:
         self.parts_ = encode(parts, [1.0] * len(parts), [None] * len(parts)).rows
         whole = [RowText("offer", m.text) for m in self.modules_]
         self.wholes_ = encode(whole, [1.0] * len(whole), [None] * len(whole)).rows
+        # transposed once: a product with a transpose would rebuild a million-long index
+        self.parts_t_ = sp.csr_matrix(self.parts_.T)
+        self.wholes_t_ = sp.csr_matrix(self.wholes_.T)
         model = self.featurizer.model
         dist = model.distributions([m.text for m in self.modules_])
         self.module_themes_ = tuple(
@@ -140,8 +143,8 @@ class ModuleRecommender:
     def relevance(self, needs: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """(needs x modules relevance, needs x modules index of the best part) for need rows."""
         self._check_fitted()
-        part_sim = np.maximum((needs @ self.parts_.T).toarray(), 0.0)
-        whole = np.maximum((needs @ self.wholes_.T).toarray(), 0.0)
+        part_sim = np.maximum((needs @ self.parts_t_).toarray(), 0.0)
+        whole = np.maximum((needs @ self.wholes_t_).toarray(), 0.0)
         n_mod = len(self.modules_)
         best_part = np.zeros((needs.shape[0], n_mod))
         best_idx = np.zeros((needs.shape[0], n_mod), dtype=int)

@@ -1,23 +1,27 @@
 """Demand themes: members' open needs grouped by what they are about, with stable ids.
 
 `group_needs` takes the needs' texts and the theme the model read in each (None: « hors
-thèmes »), and returns groups:
+thèmes »), and returns groups of three kinds:
 
-- **theme**: every need of one theme, labelled with the theme's French name;
-- **subtheme**: a large theme (at least `SPLIT_MIN` needs) whose needs diverge — k-means
-  (k = 2 or 3) on their word TF-IDF separates them with a cosine silhouette of at least
-  `SPLIT_SILHOUETTE` and groups of at least `SUBGROUP_MIN` — is split into named sub-groups
-  (« Participation citoyenne — budget participatif »);
-- **emerging**: needs « hors thèmes » that share words (cosine of word TF-IDF at least
-  `EMERGING_SIMILARITY` to the group's first need, in order of length) form a group labelled by
-  its most telling phrase (« cantine scolaire »): the 1-3-word phrase found in most of its
-  needs, weighed against the other needs « hors thèmes »; lone needs are kept together in one
-  group of isolated needs.
+- **theme**: the needs of one theme, labelled with the theme's French name;
+- **subtheme**: in a large theme (at least `SPLIT_MIN` needs), the needs sharing a telling
+  phrase — a run of one to three content words found in `SUBGROUP_SHARE` to `SUBGROUP_MAX_SHARE`
+  of the theme's needs, at least `SUBGROUP_MIN` of them, and rare elsewhere — form a named
+  sub-group (« Participation citoyenne — budget participatif »); at most `MAX_SUBGROUPS` per
+  theme, the other needs stay in the theme's group. Every need of a sub-group contains its
+  phrase, so the name never claims what the needs do not say;
+- **emerging**: needs « hors thèmes » sharing words (cosine of their word TF-IDF at least
+  `EMERGING_SIMILARITY` to the group's first need, longest needs first) form a group of at least
+  `EMERGING_MIN` needs, labelled by its most telling phrase (never a list of loose words); the
+  other needs « hors thèmes » are kept together in one group of isolated needs.
 
-Ids stay stable from run to run: a theme keeps its id while it is one group; otherwise groups
-are matched to the previous run's groups of the same theme (or to previous emerging groups) by
-the cosine of their centroids (top `CENTROID_TERMS` stems) with the Hungarian algorithm, and a
-pair is kept from `MATCH_THRESHOLD`; other groups get fresh ids. Deterministic for given inputs.
+Ids stay stable from run to run: a theme's group and a sub-group keep the id of the previous
+run's group with the same key (theme, or theme and phrase); emerging groups are matched to the
+previous ones by the cosine of their centroids (top `CENTROID_TERMS` stems, Hungarian algorithm,
+kept from `MATCH_THRESHOLD`). Other groups get fresh ids. Deterministic for given inputs.
+
+Large inputs stay fast: phrases are counted on evenly spread samples (`THEME_SAMPLE` needs of a
+theme, `PHRASE_SAMPLE` of everything), and every word's stem is computed once per call.
 """
 
 from __future__ import annotations
@@ -32,11 +36,9 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
 
-from matching.text import analyze
+from matching.text import analyze, normalize
 
 __all__ = [
     "CENTROID_TERMS",
@@ -49,13 +51,17 @@ __all__ = [
 ]
 
 SPLIT_MIN = 40
-SPLIT_SILHOUETTE = 0.08
 SUBGROUP_MIN = 10
+SUBGROUP_SHARE = 0.15
+SUBGROUP_MAX_SHARE = 0.6
+MAX_SUBGROUPS = 3
 EMERGING_SIMILARITY = 0.3
-EMERGING_MIN = 2
+EMERGING_MIN = 3
+EMERGING_MAX = 20_000
 CENTROID_TERMS = 60
 MATCH_THRESHOLD = 0.3
-SILHOUETTE_SAMPLE = 1000
+PHRASE_SAMPLE = 2000
+THEME_SAMPLE = 500
 TOP_TERMS = 6
 ISOLATED_LABEL = "Besoins isolés, hors des thèmes connus"
 
@@ -72,6 +78,7 @@ class PreviousGroup:
     size: int
     centroid: Mapping[str, float]
     label: str = ""
+    key: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON storage."""
@@ -79,6 +86,7 @@ class PreviousGroup:
             "id": self.id,
             "kind": self.kind,
             "theme": self.theme,
+            "key": self.key,
             "size": self.size,
             "label": self.label,
             "centroid": dict(self.centroid),
@@ -86,15 +94,16 @@ class PreviousGroup:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PreviousGroup:
-        """Inverse of `to_dict` (states of older runs without `kind` count as emerging)."""
+        """Inverse of `to_dict` (states of older runs, without `kind`, count as emerging)."""
         centroid = {str(k): float(v) for k, v in dict(data.get("centroid", {})).items()}
         return cls(
-            int(data["id"]),
-            str(data.get("kind", "emerging")),
-            data.get("theme"),
-            int(data.get("size", 0)),
-            centroid,
-            str(data.get("label", "")),
+            id=int(data["id"]),
+            kind=str(data.get("kind", "emerging")),
+            theme=data.get("theme"),
+            size=int(data.get("size", 0)),
+            centroid=centroid,
+            label=str(data.get("label", "")),
+            key=str(data.get("key", "")),
         )
 
 
@@ -110,6 +119,7 @@ class DemandGroup:
     member_indices: tuple[int, ...]
     centroid: Mapping[str, float]
     previous_size: int | None = None
+    key: str = ""
 
     @property
     def size(self) -> int:
@@ -123,12 +133,14 @@ class DemandGroup:
 
     def to_previous(self) -> PreviousGroup:
         """The state the next run needs to keep this group's id."""
-        return PreviousGroup(self.id, self.kind, self.theme, self.size, self.centroid, self.label)
+        return PreviousGroup(
+            self.id, self.kind, self.theme, self.size, self.centroid, self.label, self.key
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class DemandResult:
-    """Groups (largest first) and each need's group id."""
+    """Groups (largest first) and each need's group id (-1: a need without content words)."""
 
     groups: tuple[DemandGroup, ...]
     assignments: tuple[int, ...]
@@ -145,8 +157,74 @@ class _Draft:
     theme: str | None
     label: str
     indices: list[int]
-    top_terms: tuple[str, ...] = ()
+    key: str
     centroid: dict[str, float] = field(default_factory=dict)
+
+
+class _Reader:
+    """The stems of each need (every token stemmed once per call), and on demand its content
+    words with their positions (for phrases as members wrote them)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self._stem_of: dict[str, str] = {}
+        self._written: dict[str, str] = {}
+        self.stems = [self._stems(t) for t in texts]
+        self.joined = [" " + " ".join(s) + " " for s in self.stems]
+        self._words: dict[int, list[tuple[str, int, int]]] = {}
+        self._phrases: dict[int, dict[tuple[str, ...], str]] = {}
+
+    def _stem(self, token: str) -> str:
+        found = self._stem_of.get(token)
+        if found is None:
+            stems = analyze(token)
+            found = self._stem_of[token] = stems[-1] if stems else ""
+        return found
+
+    def _stems(self, text: str) -> tuple[str, ...]:
+        return tuple(s for s in map(self._stem, normalize(text).split()) if s)
+
+    def words(self, i: int) -> list[tuple[str, int, int]]:
+        """Need `i`'s content words: (stem, start, end) in its text."""
+        if i not in self._words:
+            words = []
+            for match in _WORD.finditer(self.texts[i]):
+                written = match.group(0).lower()
+                stem = self._written.get(written)
+                if stem is None:
+                    tokens = normalize(written).split()
+                    stem = self._written[written] = self._stem(tokens[-1]) if tokens else ""
+                if stem:
+                    words.append((stem, match.start(), match.end()))
+            self._words[i] = words
+        return self._words[i]
+
+    def phrases(self, i: int) -> dict[tuple[str, ...], str]:
+        """Runs of 1-3 content words of need `i`: stems -> the words as written (stop words
+        inside a run kept, as in « accueil du public »)."""
+        if i not in self._phrases:
+            words, text = self.words(i), self.texts[i]
+            out: dict[tuple[str, ...], str] = {}
+            for n in (1, 2, 3):
+                for a in range(len(words) - n + 1):
+                    run = words[a : a + n]
+                    out.setdefault(tuple(w[0] for w in run), text[run[0][1] : run[-1][2]])
+            self._phrases[i] = out
+        return self._phrases[i]
+
+    def counts(self, indices: Sequence[int]) -> tuple[Counter[tuple[str, ...]], dict]:
+        """How many of `indices` contain each phrase, and how each phrase was written."""
+        counts: Counter[tuple[str, ...]] = Counter()
+        written: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for i in indices:
+            for key, surface in self.phrases(i).items():
+                counts[key] += 1
+                written[key][surface.lower()] += 1
+        return counts, written
+
+    def contains(self, i: int, phrase: tuple[str, ...]) -> bool:
+        """True when need `i` has the phrase's stems in a row."""
+        return " " + " ".join(phrase) + " " in self.joined[i]
 
 
 def group_needs(
@@ -155,29 +233,31 @@ def group_needs(
     theme_names: Mapping[str, str],
     previous: Sequence[PreviousGroup] = (),
 ) -> DemandResult:
-    """Group needs by theme, split diverging large themes, gather the rest into emerging groups.
+    """Group needs by theme, name the sub-groups of large themes, gather the rest as emerging.
 
     `themes[i]` is the theme read in `texts[i]` (a key of `theme_names`) or None.
     """
     started = time.perf_counter()
-    stems = [analyze(t) for t in texts]
+    reader = _Reader(texts)
     by_theme: dict[str, list[int]] = defaultdict(list)
     off_topic: list[int] = []
     for i, theme in enumerate(themes):
-        if not stems[i]:
-            continue
-        (by_theme[theme] if theme else off_topic).append(i)
-    phrases = _Phrases(texts)
+        if reader.stems[i]:
+            (by_theme[theme] if theme else off_topic).append(i)
+    everyone = [i for i in range(len(texts)) if reader.stems[i]]
+    background, _ = reader.counts(_spread(everyone, PHRASE_SAMPLE))
+    background_size = min(len(everyone), PHRASE_SAMPLE)
+    read = time.perf_counter()
     drafts: list[_Draft] = []
     for theme in sorted(by_theme):
-        drafts += _theme_groups(theme, theme_names[theme], by_theme[theme], phrases, stems)
-    analysed = time.perf_counter()
-    drafts += _emerging_groups(off_topic, texts, phrases, stems)
-    idf = _idf(stems)
+        drafts += _theme_groups(
+            theme, theme_names[theme], by_theme[theme], reader, background, background_size
+        )
+    themed = time.perf_counter()
+    drafts += _emerging_groups(off_topic, reader)
+    idf = _idf(reader.stems)
     for draft in drafts:
-        draft.centroid = _centroid(draft.indices, stems, idf)
-        if not draft.top_terms:
-            draft.top_terms = _top_words(draft.indices, texts, stems, draft.centroid)
+        draft.centroid = _centroid(draft.indices, reader.stems, idf)
     ids, sizes = _stable_ids(drafts, previous)
     groups = [
         DemandGroup(
@@ -185,10 +265,11 @@ def group_needs(
             kind=d.kind,
             theme=d.theme,
             label=d.label,
-            top_terms=d.top_terms,
+            top_terms=_top_words(d.indices, reader, d.centroid),
             member_indices=tuple(d.indices),
             centroid=d.centroid,
             previous_size=sizes[k],
+            key=d.key,
         )
         for k, d in enumerate(drafts)
     ]
@@ -198,164 +279,140 @@ def group_needs(
         for i in g.member_indices:
             assignments[i] = g.id
     timings = {
-        "themes_s": analysed - started,
+        "reading_s": read - started,
+        "themes_s": themed - read,
         "total_s": time.perf_counter() - started,
     }
     return DemandResult(tuple(groups), tuple(assignments), timings)
 
 
 def _theme_groups(
-    theme: str, name: str, indices: list[int], phrases: _Phrases, stems: list[list[str]]
+    theme: str,
+    name: str,
+    indices: list[int],
+    reader: _Reader,
+    background: Counter[tuple[str, ...]],
+    background_size: int,
 ) -> list[_Draft]:
-    """One group for the theme, or named sub-groups when its needs clearly diverge."""
-    if len(indices) >= SPLIT_MIN:
-        parts = _split(indices, stems)
-        if len(parts) > 1:
-            df = phrases.frequencies(indices)
-            drafts = []
-            for part in parts:
-                phrase = phrases.telling(part, df, len(indices))
-                label = f"{name} — {phrase}" if phrase else name
-                drafts.append(_Draft("subtheme", theme, label, part))
-            if len({d.label for d in drafts}) == len(drafts):
-                return drafts
-    return [_Draft("theme", theme, name, indices)]
+    """The theme's group, and the named sub-groups of a large theme (module docstring)."""
+    main = _Draft("theme", theme, name, indices, f"theme:{theme}")
+    if len(indices) < SPLIT_MIN:
+        return [main]
+    sample = _spread(indices, THEME_SAMPLE)
+    counts, written = reader.counts(sample)
+    lowest = max(SUBGROUP_MIN * len(sample) / len(indices), SUBGROUP_SHARE * len(sample))
 
+    def score(key: tuple[str, ...]) -> float:
+        rarity = math.log(1 + background_size / max(background[key], 1))
+        return counts[key] * rarity * (1 + 0.25 * (len(key) - 1))
 
-def _split(indices: list[int], stems: list[list[str]]) -> list[list[int]]:
-    """k-means sub-groups of a theme's needs when they are clearly apart, else one group."""
-    matrix = TfidfVectorizer(analyzer=_identity, sublinear_tf=True).fit_transform(
-        [stems[i] for i in indices]
-    )
-    rng = np.random.default_rng(0)
-    sample = (
-        rng.choice(len(indices), SILHOUETTE_SAMPLE, replace=False)
-        if len(indices) > SILHOUETTE_SAMPLE
-        else np.arange(len(indices))
-    )
-    best: tuple[float, np.ndarray] | None = None
-    for k in (2, 3):
-        labels = KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(matrix)
-        sizes = np.bincount(labels, minlength=k)
-        if sizes.min() < SUBGROUP_MIN or len(set(labels[sample])) < 2:
+    candidates = [
+        key
+        for key, count in counts.items()
+        if lowest <= count <= SUBGROUP_MAX_SHARE * len(sample)
+        and background[key] <= 3 * count  # telling: not a word every theme uses
+    ]
+    chosen: list[tuple[str, ...]] = []
+    for key in sorted(candidates, key=lambda k: (-score(k), k)):
+        if len(chosen) == MAX_SUBGROUPS:
+            break
+        if not any(set(key) & set(other) for other in chosen):
+            chosen.append(key)
+    parts: dict[tuple[str, ...], list[int]] = {key: [] for key in chosen}
+    rest = []
+    for i in indices:
+        found = next((key for key in chosen if reader.contains(i, key)), None)
+        (parts[found] if found is not None else rest).append(i)
+    drafts = []
+    for key in chosen:
+        if len(parts[key]) < SUBGROUP_MIN:
+            rest += parts[key]
             continue
-        score = float(silhouette_score(matrix[sample], labels[sample], metric="cosine"))
-        if score >= SPLIT_SILHOUETTE and (best is None or score > best[0]):
-            best = (score, labels)
-    if best is None:
-        return [indices]
-    labels = best[1]
-    parts = [[indices[j] for j in np.flatnonzero(labels == c)] for c in np.unique(labels)]
-    return sorted(parts, key=lambda p: (-len(p), p[0]))
-
-
-def _emerging_groups(
-    indices: list[int], texts: Sequence[str], phrases: _Phrases, stems: list[list[str]]
-) -> list[_Draft]:
-    """Needs « hors thèmes » that share words, grouped around leaders; lone needs together."""
-    if not indices:
-        return []
-    matrix = TfidfVectorizer(analyzer=_identity, sublinear_tf=True).fit_transform(
-        [stems[i] for i in indices]
-    )
-    order = sorted(range(len(indices)), key=lambda j: (-len(stems[indices[j]]), indices[j]))
-    leaders: list[int] = []
-    members: list[list[int]] = []
-    for j in order:
-        if leaders:
-            sims = (matrix[leaders] @ matrix[j].T).toarray().ravel()
-            best = int(sims.argmax())
-            if sims[best] >= EMERGING_SIMILARITY:
-                members[best].append(indices[j])
-                continue
-        leaders.append(j)
-        members.append([indices[j]])
-    drafts, lone = [], []
-    df = phrases.frequencies(indices) if any(len(g) >= EMERGING_MIN for g in members) else None
-    for group in members:
-        if len(group) < EMERGING_MIN or df is None:
-            lone += group
-            continue
-        group.sort()
-        phrase = phrases.telling(group, df, len(indices)) or _opening(texts[group[0]])
-        drafts.append(_Draft("emerging", None, phrase[:1].upper() + phrase[1:], group))
-    if lone:
-        drafts.append(_Draft("emerging", None, ISOLATED_LABEL, sorted(lone)))
+        phrase = written[key].most_common(1)[0][0]
+        label = f"{name} — {phrase}"
+        drafts.append(_Draft("subtheme", theme, label, parts[key], f"sub:{theme}:{' '.join(key)}"))
+    if not drafts:
+        return [main]
+    if rest:
+        drafts.insert(0, _Draft("theme", theme, name, sorted(rest), f"theme:{theme}"))
     return drafts
 
 
-def _identity(tokens: list[str]) -> list[str]:
+def _emerging_groups(indices: list[int], reader: _Reader) -> list[_Draft]:
+    """Needs « hors thèmes » that share words, grouped around leaders; lone needs together."""
+    if not indices:
+        return []
+    considered = indices[:EMERGING_MAX]
+    matrix = TfidfVectorizer(analyzer=_identity, sublinear_tf=True).fit_transform(
+        [reader.stems[i] for i in considered]
+    )
+    sims = (matrix @ matrix.T).tocsr()
+    order = sorted(range(len(considered)), key=lambda j: (-len(reader.stems[considered[j]]), j))
+    leader_of = np.full(len(considered), -1, dtype=np.int64)
+    members: dict[int, list[int]] = {}
+    for j in order:
+        row = slice(sims.indptr[j], sims.indptr[j + 1])
+        cols, values = sims.indices[row], sims.data[row]
+        best, best_value = -1, EMERGING_SIMILARITY
+        for col, value in zip(cols.tolist(), values.tolist(), strict=True):
+            if col in members and value >= best_value and col != j:
+                best, best_value = col, value
+        if best < 0:
+            members[j] = [j]
+            leader_of[j] = j
+        else:
+            members[best].append(j)
+            leader_of[j] = best
+    drafts, lone = [], list(indices[EMERGING_MAX:])
+    sample = _spread(considered, PHRASE_SAMPLE)
+    scope, _ = reader.counts(sample)
+    for group in members.values():
+        needs = sorted(considered[j] for j in group)
+        if len(needs) < EMERGING_MIN:
+            lone += needs
+            continue
+        phrase = _telling_phrase(needs, reader, scope, len(sample))
+        drafts.append(_Draft("emerging", None, phrase, needs, "emerging"))
+    if lone:
+        drafts.append(_Draft("emerging", None, ISOLATED_LABEL, sorted(lone), "isolated"))
+    return drafts
+
+
+def _telling_phrase(
+    group: list[int], reader: _Reader, scope: Counter[tuple[str, ...]], scope_size: int
+) -> str:
+    """The phrase in most of the group's needs and rare in its scope (`scope`: phrase counts
+    over `scope_size` needs; longer phrases win ties), capitalised; the group's first words
+    when no phrase is in two of its needs."""
+    counts, written = reader.counts(group)
+    keys = [k for k, c in counts.items() if c >= 2]
+    if not keys:
+        text = " ".join(reader.texts[group[0]].split())
+        cut = text if len(text) <= 60 else text[:60].rsplit(" ", 1)[0] + "…"
+        return cut[:1].upper() + cut[1:]
+
+    def score(key: tuple[str, ...]) -> tuple[float, tuple[str, ...]]:
+        rarity = math.log(1 + scope_size / max(scope[key], counts[key]))
+        return counts[key] / len(group) * rarity * (1 + 0.25 * (len(key) - 1)), key
+
+    best = max(keys, key=score)
+    phrase = written[best].most_common(1)[0][0]
+    return phrase[:1].upper() + phrase[1:]
+
+
+def _identity(tokens: Sequence[str]) -> Sequence[str]:
     return tokens
 
 
-def _phrases(text: str) -> dict[tuple[str, ...], str]:
-    """Every run of 1-3 content words of `text`: stems -> the words as written (stop words kept
-    inside a run, as in « accueil du public »)."""
-    words = []
-    for match in _WORD.finditer(text):
-        found = analyze(match.group(0))
-        if found:
-            words.append((found[-1], match.start(), match.end()))
-    out: dict[tuple[str, ...], str] = {}
-    for n in (1, 2, 3):
-        for a in range(len(words) - n + 1):
-            run = words[a : a + n]
-            key = tuple(w[0] for w in run)
-            out.setdefault(key, text[run[0][1] : run[-1][2]])
-    return out
+def _spread(indices: Sequence[int], limit: int) -> list[int]:
+    """At most `limit` evenly spaced items of `indices` (deterministic)."""
+    if len(indices) <= limit:
+        return list(indices)
+    picks = np.unique(np.linspace(0, len(indices) - 1, num=limit).round().astype(int))
+    return [indices[i] for i in picks]
 
 
-class _Phrases:
-    """The phrases of each need, computed once, and their document frequencies over a scope."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._texts = texts
-        self._cache: dict[int, dict[tuple[str, ...], str]] = {}
-
-    def of(self, i: int) -> dict[tuple[str, ...], str]:
-        if i not in self._cache:
-            self._cache[i] = _phrases(self._texts[i])
-        return self._cache[i]
-
-    def frequencies(self, scope: Sequence[int]) -> Counter[tuple[str, ...]]:
-        df: Counter[tuple[str, ...]] = Counter()
-        for i in scope:
-            df.update(self.of(i).keys())
-        return df
-
-    def telling(
-        self, group: Sequence[int], scope_df: Counter[tuple[str, ...]], scope_size: int
-    ) -> str:
-        """The 1-3-word phrase in most of the group's needs and fewest of the rest of its scope
-        (c-TF-IDF); longer phrases win ties. Empty when no phrase is in two of its needs."""
-        inside: Counter[tuple[str, ...]] = Counter()
-        written: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
-        for i in group:
-            for key, surface in self.of(i).items():
-                inside[key] += 1
-                written[key][surface.lower()] += 1
-        keys = sorted(k for k, c in inside.items() if c >= 2)
-        if not keys:
-            return ""
-
-        def score(key: tuple[str, ...]) -> float:
-            share = inside[key] / len(group)
-            rarity = math.log(1 + scope_size / max(scope_df[key], 1))
-            return share * rarity * (1 + 0.25 * (len(key) - 1))
-
-        best = max(keys, key=score)
-        return written[best].most_common(1)[0][0]
-
-
-def _opening(text: str, limit: int = 60) -> str:
-    """The first words of a text, cut at a word boundary."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
-
-
-def _idf(stems: list[list[str]]) -> dict[str, float]:
+def _idf(stems: Sequence[Sequence[str]]) -> dict[str, float]:
     df: Counter[str] = Counter()
     for tokens in stems:
         df.update(set(tokens))
@@ -363,7 +420,9 @@ def _idf(stems: list[list[str]]) -> dict[str, float]:
     return {t: math.log(1 + n / c) for t, c in df.items()}
 
 
-def _centroid(indices: Sequence[int], stems: list[list[str]], idf: Mapping[str, float]) -> dict:
+def _centroid(
+    indices: Sequence[int], stems: Sequence[Sequence[str]], idf: Mapping[str, float]
+) -> dict[str, float]:
     counts: Counter[str] = Counter()
     for i in indices:
         counts.update(set(stems[i]))
@@ -373,14 +432,14 @@ def _centroid(indices: Sequence[int], stems: list[list[str]], idf: Mapping[str, 
 
 
 def _top_words(
-    indices: Sequence[int], texts: Sequence[str], stems: list[list[str]], centroid: Mapping
+    indices: Sequence[int], reader: _Reader, centroid: Mapping[str, float]
 ) -> tuple[str, ...]:
     """The group's most distinguishing stems, shown as the words members wrote."""
     written: dict[str, Counter[str]] = defaultdict(Counter)
-    for i in indices:
-        for match in _WORD.finditer(texts[i]):
-            for s in analyze(match.group(0)):
-                written[s][match.group(0).lower()] += 1
+    for i in _spread(indices, 300):
+        text = reader.texts[i]
+        for stem, start, end in reader.words(i):
+            written[stem][text[start:end].lower()] += 1
     words = [written[s].most_common(1)[0][0] for s in centroid if s in written]
     return tuple(dict.fromkeys(words))[:TOP_TERMS]
 
@@ -391,24 +450,21 @@ def _stable_ids(
     """Ids kept from the previous run (see the module docstring), fresh ids for the rest."""
     ids: list[int | None] = [None] * len(drafts)
     sizes: list[int | None] = [None] * len(drafts)
-    buckets: dict[str | None, list[int]] = defaultdict(list)
+    by_key = {p.key: p for p in previous if p.key and p.key != "emerging"}
+    used: set[int] = set()
     for k, d in enumerate(drafts):
-        buckets[d.theme].append(k)
-    before: dict[str | None, list[PreviousGroup]] = defaultdict(list)
-    for p in previous:
-        before[p.theme if p.kind != "emerging" else None].append(p)
-    for theme, members in buckets.items():
-        olds = before.get(theme, [])
-        if not olds:
-            continue
-        if theme is not None and len(members) == 1 and len(olds) == 1:
-            ids[members[0]], sizes[members[0]] = olds[0].id, olds[0].size
-            continue
-        sim = np.array([[_cosine(drafts[k].centroid, p.centroid) for p in olds] for k in members])
+        old = by_key.get(d.key) if d.key != "emerging" else None
+        if old is not None:
+            ids[k], sizes[k] = old.id, old.size
+            used.add(old.id)
+    emerging = [k for k, d in enumerate(drafts) if d.key == "emerging"]
+    olds = [p for p in previous if p.key in ("emerging", "") and p.id not in used]
+    if emerging and olds:
+        sim = np.array([[_cosine(drafts[k].centroid, p.centroid) for p in olds] for k in emerging])
         rows, cols = linear_sum_assignment(-sim)
         for r, c in zip(rows, cols, strict=True):
             if sim[r, c] >= MATCH_THRESHOLD:
-                ids[members[r]], sizes[members[r]] = olds[c].id, olds[c].size
+                ids[emerging[r]], sizes[emerging[r]] = olds[c].id, olds[c].size
     next_id = max((p.id for p in previous), default=0) + 1
     final = []
     for value in ids:

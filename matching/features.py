@@ -31,6 +31,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from matching.lexical import LexicalEncoder
 from matching.profiles import MemberProfile
+from matching.text import Analysis, Document
 from matching.themes import ThemeModel
 
 __all__ = [
@@ -115,7 +116,7 @@ class Featurizer:
         """Columns of a row: the theme block, then the hashed words."""
         return self.n_themes + int(self.lexical.n_features)
 
-    def meaning(self, texts: Sequence[str], corrected: Sequence[str | None] = ()) -> Encoded:
+    def meaning(self, texts: Sequence[Document], corrected: Sequence[str | None] = ()) -> Encoded:
         """Unit theme blocks (top themes kept), best themes and confidences; no words yet.
 
         `corrected` (aligned with `texts`, optional) gives a theme id set by a person (an
@@ -145,12 +146,12 @@ class Featurizer:
         self, rows: Sequence[RowText], weights: Sequence[float], corrected: Sequence[str | None]
     ) -> Encoded:
         """Fused rows: need rows get the fusion weight, other rows their own `weights`."""
-        texts = [r.text for r in rows]
-        if not texts:
+        if not rows:
             empty = sp.csr_matrix((0, self.n_features), dtype=np.float32)
             return Encoded(empty, np.zeros(0, dtype=np.int16), np.zeros(0, dtype=np.float32))
-        meaning = self.meaning(texts, corrected)
-        words = self.lexical.transform(texts)
+        analysed = [Analysis.of(r.text) for r in rows]  # once, for the model and the words
+        meaning = self.meaning(analysed, corrected)
+        words = self.lexical.transform(analysed)
         is_need = np.asarray([r.kind == "need" for r in rows], dtype=bool)
         has_theme = meaning.themes >= 0
         w = np.where(is_need & has_theme, self.theme_weight, 0.0)
@@ -162,6 +163,7 @@ class Featurizer:
             format="csr",
             dtype=np.float32,
         )
+        fused.eliminate_zeros()  # a block weighted 0 must not cost a postings walk
         return Encoded(fused, meaning.themes, meaning.confidence)
 
 

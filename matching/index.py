@@ -19,13 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize as l2_normalize
 
 from matching import reasons as R
 from matching.errors import UnknownMemberError
 from matching.features import Encoded, Featurizer, RowText, need_texts, offer_texts
 from matching.profiles import Match, MemberProfile
-from matching.rows import Block, Side, Stack
+from matching.rows import Block, Side, Stack, pair_products, unit_rows
 from matching.scoring import MatchConfig, aggregate_needs, peer_score, rank_mentors
 
 __all__ = ["MemberIndex"]
@@ -49,6 +48,7 @@ class MemberIndex:
         self._version = 0
         self._stacks: dict[str, Stack] = {}
         self._stacks_version = -1
+        self._codes: dict[str, int] = {}
 
     # --------------------------------------------------------------------------- building
     def build(self, profiles: Iterable[MemberProfile]) -> MemberIndex:
@@ -73,10 +73,21 @@ class MemberIndex:
 
     def upsert(self, profile: MemberProfile) -> None:
         """Add or replace one member (encoded on its own; nothing else moves)."""
-        needs, offers = self._encode_many([profile])
-        self._profiles[profile.id] = profile
-        self._needs.put(profile.id, needs)
-        self._offers.put(profile.id, offers)
+        self.upsert_many([profile])
+
+    def upsert_many(self, profiles: Sequence[MemberProfile]) -> None:
+        """Add or replace members, encoded in one batch (the last profile of an id wins)."""
+        by_id = {p.id: p for p in profiles}
+        if not by_id:
+            return
+        batch = list(by_id.values())
+        needs, offers = self._encode_many(batch)
+        need_blocks, offer_blocks = _per_member(needs), _per_member(offers)
+        empty = Block.empty(self.featurizer.n_features)
+        for profile in batch:
+            self._profiles[profile.id] = profile
+            self._needs.put(profile.id, need_blocks.get(profile.id, empty))
+            self._offers.put(profile.id, offer_blocks.get(profile.id, empty))
         self._touch()
 
     def remove(self, member_id: int) -> None:
@@ -172,36 +183,50 @@ class MemberIndex:
         limit: int = 10,
         exclude: Collection[int] = (),
         exclude_organization: bool = False,
+        explain: bool = True,
     ) -> list[Match]:
-        """Coaches and trainers ranked for the member's open needs, with reasons."""
+        """Coaches and trainers ranked for the member's open needs, with reasons (unless not
+        `explain`: the ranking alone)."""
         me = self.profile(member_id)
         need_rows, needs, _ = self.need_vectors(member_id)
         stack = self._stack("coaches", self._offers)
         if not need_rows or stack.members.size == 0:
             return []
         relevance = aggregate_needs(stack.group_max(needs), self.config.need_max_weight)
-        members = stack.members
-        keep = stack.live & self._allowed(members, me, exclude, exclude_organization)
+        members, labels = stack.members, stack.labels
+        keep = stack.live & self._allowed(stack, me, exclude, exclude_organization)
         keep &= relevance >= self.config.min_score
         positions = np.flatnonzero(keep)
-        return self._ranked_mentors(me, members[positions], relevance[positions], limit)
+        return self._ranked_mentors(
+            me, members[positions], labels[positions], relevance[positions], limit, explain
+        )
 
     def _ranked_mentors(
-        self, me: MemberProfile, coach_ids: np.ndarray, relevance: np.ndarray, limit: int
+        self,
+        me: MemberProfile,
+        coach_ids: np.ndarray,
+        labels: np.ndarray,
+        relevance: np.ndarray,
+        limit: int,
+        explain: bool = True,
     ) -> list[Match]:
-        coaches = [self._profiles[int(c)] for c in coach_ids]
+        same_region = labels[:, 0] == (self._code(me.region) if me.region else -2)
+        cross_silo = labels[:, 1] != self._code(me.organization_type)
         ranking = rank_mentors(
             relevance,
-            np.asarray([bool(me.region) and c.region == me.region for c in coaches], dtype=bool),
-            np.asarray([c.organization_type != me.organization_type for c in coaches], dtype=bool),
+            same_region,
+            cross_silo,
             me.network_level,
             coach_ids,
             self.config,
             limit=limit if limit >= 0 else None,
         )
         out = []
-        for k in ranking.order[:limit].tolist():
-            coach = coaches[k]
+        for k in (ranking.order if limit < 0 else ranking.order[:limit]).tolist():
+            coach = self._profiles[int(coach_ids[k])]
+            if not explain:
+                out.append(Match(coach.id, float(ranking.scores[k])))
+                continue
             reasons, matched = self._offer_reasons(me.id, coach.id)
             if ranking.region_applied[k]:
                 reasons.append(R.region_reason(coach.region or ""))
@@ -221,8 +246,8 @@ class MemberIndex:
     ) -> list[Match]:
         """Members (not coaches) ranked by reciprocal help or a shared need (symmetric score)."""
         me = self.profile(member_id)
-        candidates, scores = self._peer_scores(member_id)
-        keep = self._allowed(candidates, me, exclude, exclude_organization)
+        candidates, labels, scores = self._peer_scores(member_id)
+        keep = self._allowed_ids(candidates, labels, me, exclude, exclude_organization)
         keep &= scores >= self.config.min_score
         positions = np.flatnonzero(keep)
         order = np.lexsort((candidates[positions], -scores[positions]))[:limit]
@@ -244,7 +269,7 @@ class MemberIndex:
             return []
         relevance = stack.answered(offers, self.config.need_max_weight)
         members = stack.members
-        keep = stack.live & self._allowed(members, coach, exclude, False)
+        keep = stack.live & self._allowed(stack, coach, exclude, False)
         keep &= relevance >= self.config.help_threshold
         positions = np.flatnonzero(keep)
         order = np.lexsort((members[positions], -relevance[positions]))[:limit]
@@ -268,14 +293,14 @@ class MemberIndex:
         has_rows = sizes > 0
         if not has_rows.any():
             return sp.csr_matrix(out)
-        stacked = sp.vstack([r for r in offer_rows if r.shape[0]], format="csr")
+        stacked_t = sp.csr_matrix(sp.vstack([r for r in offer_rows if r.shape[0]], format="csr").T)
         starts = np.concatenate([[0], np.cumsum(sizes[has_rows])])[:-1]
         for i, member_id in enumerate(member_ids):
             me = self.profile(member_id)
             _, needs, _ = self.need_vectors(member_id)
             if needs.shape[0] == 0:
                 continue
-            sims = np.maximum((needs @ stacked.T).toarray(), 0.0)
+            sims = np.maximum((needs @ stacked_t).toarray(), 0.0)
             relevance = np.zeros(len(coaches))
             best = np.maximum.reduceat(sims, starts, axis=1)
             relevance[has_rows] = aggregate_needs(best, self.config.need_max_weight)
@@ -320,29 +345,51 @@ class MemberIndex:
                 p = profiles.get(member_id)
                 return p is not None and wanted(p)
 
-            base = np.fromiter(
-                (select(int(m)) for m in side.base.members), bool, side.base.members.size
-            )
-            self._stacks[key] = side.stack(name, select, base)
+            self._stacks[key] = side.stack(name, select, self._describe)
         return self._stacks[key]
 
+    def _code(self, value: str | None) -> int:
+        """The integer code of a region, organisation type or organisation (-1 for none)."""
+        if value is None:
+            return -1
+        return self._codes.setdefault(value, len(self._codes))
+
+    def _describe(self, member_ids: np.ndarray) -> np.ndarray:
+        """(n, 3) codes of members: region, organisation type, organisation."""
+        profiles = self._profiles
+        out = np.full((member_ids.size, 3), -1, dtype=np.int64)
+        for i, member_id in enumerate(member_ids.tolist()):
+            p = profiles.get(member_id)
+            if p is not None:
+                out[i] = (
+                    self._code(p.region),
+                    self._code(p.organization_type),
+                    self._code("org:" + p.organization) if p.organization else -1,
+                )
+        return out
+
     def _allowed(
+        self, stack: Stack, me: MemberProfile, exclude: Collection[int], exclude_organization: bool
+    ) -> np.ndarray:
+        return self._allowed_ids(stack.members, stack.labels, me, exclude, exclude_organization)
+
+    def _allowed_ids(
         self,
         candidates: np.ndarray,
+        labels: np.ndarray,
         me: MemberProfile,
         exclude: Collection[int],
         exclude_organization: bool,
     ) -> np.ndarray:
+        """Candidates other than `me`, not excluded, optionally not of my organisation."""
         banned = np.fromiter({*exclude, me.id}, dtype=np.int64)
         keep = ~np.isin(candidates, banned)
         if exclude_organization and me.organization:
-            profiles = self._profiles
-            same = [profiles[int(c)].organization == me.organization for c in candidates]
-            keep &= ~np.asarray(same, dtype=bool)
+            keep &= labels[:, 2] != self._code("org:" + me.organization)
         return keep
 
-    def _peer_scores(self, member_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """Every peer candidate (sorted ids) and its symmetric peer score with `member_id`."""
+    def _peer_scores(self, member_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every peer candidate (sorted ids), its codes and its symmetric peer score."""
         w = self.config.need_max_weight
         _, my_needs, _ = self.need_vectors(member_id)
         _, my_offers, _ = self.offer_vectors(member_id)
@@ -355,11 +402,15 @@ class MemberIndex:
         if my_needs.shape[0]:
             best = offers_stack.group_max(my_needs)
             _scatter(helps_me, ids, offers_stack, aggregate_needs(best, w))
-            cosines = needs_stack.group_max(_unit_rows(my_needs), cosine=True)
+            cosines = needs_stack.group_max(unit_rows(my_needs), cosine=True)
             _scatter(shared, ids, needs_stack, cosines.max(axis=0, initial=0.0))
         if my_offers.shape[0]:
             _scatter(i_help, ids, needs_stack, needs_stack.answered(my_offers, w))
-        return ids, peer_score(helps_me, i_help, shared)
+        labels = np.zeros((ids.size, 3), dtype=np.int64)
+        for stack in (needs_stack, offers_stack):
+            live = stack.live
+            labels[np.searchsorted(ids, stack.members[live])] = stack.labels[live]
+        return ids, labels, peer_score(helps_me, i_help, shared)
 
     def _pair(self, a: int, b: int) -> PairRows:
         """The rows of two members and their similarity blocks (for reasons)."""
@@ -370,7 +421,7 @@ class MemberIndex:
             a_needs,
             b_offers_text,
             b_offers,
-            np.maximum((a_needs @ b_offers.T).toarray(), 0.0),
+            np.maximum(pair_products(a_needs, b_offers), 0.0),
         )
 
     def _offer_reasons(self, me_id: int, other_id: int) -> tuple[list[str], tuple[int, ...]]:
@@ -423,7 +474,7 @@ class MemberIndex:
         a_rows, a_needs, _ = self.need_vectors(a)
         b_rows, b_needs, _ = self.need_vectors(b)
         if a_rows and b_rows:
-            shared = (_unit_rows(a_needs) @ _unit_rows(b_needs).T).toarray()
+            shared = pair_products(unit_rows(a_needs), unit_rows(b_needs))
             if shared.max() >= max(reciprocal, self.config.min_score):
                 i, j = np.unravel_index(int(shared.argmax()), shared.shape)
                 cue = R.pair_cue(
@@ -452,14 +503,17 @@ def _grouped(ids: Sequence[int], rows: Sequence[Sequence[RowText]], encoded: Enc
     )
 
 
+def _per_member(block: Block) -> dict[int, Block]:
+    """One single-member block per group of `block`."""
+    return {
+        int(m): Block.single(int(m), *block.group(g)) for g, m in enumerate(block.members.tolist())
+    }
+
+
 def _scatter(out: np.ndarray, ids: np.ndarray, stack: Stack, values: np.ndarray) -> None:
     """out[position of each live group's member in `ids`] = value (ids sorted)."""
     live = stack.live
     out[np.searchsorted(ids, stack.members[live])] = values[live]
-
-
-def _unit_rows(rows: sp.csr_matrix) -> sp.csr_matrix:
-    return sp.csr_matrix(l2_normalize(rows), dtype=np.float32)
 
 
 def _relevance(sims: np.ndarray, need_max_weight: float) -> float:

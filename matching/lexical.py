@@ -10,7 +10,7 @@ any order, by any worker, with the same result: there is no vocabulary to refit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
-from matching.text import word_ngrams
+from matching.text import Document, word_ngrams
 
 __all__ = ["N_FEATURES", "LexicalEncoder", "fit_lexical"]
 
@@ -61,7 +61,7 @@ class LexicalEncoder(TransformerMixin, BaseEstimator):
         idf = np.ascontiguousarray(self.idf_transformer_.idf_, dtype=np.float64)
         return hashlib.sha256(idf.tobytes()).hexdigest()[:12]
 
-    def transform(self, X: Sequence[str] | Iterable[str]) -> sp.csr_matrix:
+    def transform(self, X: Iterable[Document]) -> sp.csr_matrix:
         """(n_texts, n_features) float32 CSR rows of unit norm (all-zero for empty texts)."""
         check_is_fitted(self, "idf_transformer_")
         texts = list(X)

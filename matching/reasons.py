@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.features import RowText
+from matching.rows import dense_pair
 from matching.text import analyze, surface_words
 
 __all__ = [
@@ -100,14 +101,12 @@ def pair_cue(
     The theme block is the first ``len(theme_names)`` columns; the rest are words.
     """
     k = len(theme_names)
-    product = a.multiply(b).tocsr()
+    dense_a, dense_b, columns = dense_pair(a, b)
+    product = (dense_a[0] * dense_b[0]).astype(np.float64)
     theme_part = np.zeros(k, dtype=np.float64)
-    word_part = 0.0
-    for j, v in zip(product.indices, product.data, strict=True):
-        if j < k:
-            theme_part[j] += float(v)
-        else:
-            word_part += float(v)
+    is_theme = columns < k
+    theme_part[columns[is_theme]] = product[is_theme]
+    word_part = float(product[~is_theme].sum())
     if theme_part.max(initial=0.0) > 0 and theme_part.sum() >= word_part:
         return PairCue(theme_names[int(theme_part.argmax())], ())
     common = set(analyze(a_text)) & set(analyze(b_text))

@@ -48,11 +48,11 @@ __all__ = [
 class MatchConfig:
     """Parameters of the representation and of the ranking rules (documented in this module)."""
 
-    theme_weight: float = 0.6
-    top_themes: int = 3
-    about_row_weight: float = 0.5
+    theme_weight: float = 1.0
+    top_themes: int = 2
+    about_row_weight: float = 0.25
     need_max_weight: float = 0.7
-    help_threshold: float = 0.25
+    help_threshold: float = 0.55
     min_score: float = 0.05
     region_bonus: float = 0.10
     cross_silo_bonus: float = 0.02

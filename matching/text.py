@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
@@ -27,6 +28,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 __all__ = [
     "ABBREVIATIONS",
     "STOP_WORDS",
+    "Analysis",
+    "Document",
     "analyze",
     "content_text",
     "fold_accents",
@@ -34,6 +37,7 @@ __all__ = [
     "make_word_vectorizer",
     "normalize",
     "stem",
+    "stems_of",
     "surface_words",
     "tokenize",
     "word_ngrams",
@@ -134,15 +138,44 @@ def analyze(text: str) -> list[str]:
     return [s for s in stems if s in ABBREVIATIONS or (len(s) > 1 and s not in STOP_WORDS)]
 
 
-def content_text(text: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text analysed once: its normalised content words and their stems.
+
+    Every vectorizer here accepts an `Analysis` where it accepts a text, so a batch read by
+    several of them (theme model, lexical vectors) is normalised and stemmed once.
+    """
+
+    content: str
+    stems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Analysis:
+        """Analyse `text` (as `content_text` and `analyze` would)."""
+        tokens = tokenize(text)
+        stems = (stem(tok) for tok in tokens)
+        kept = tuple(s for s in stems if s in ABBREVIATIONS or (len(s) > 1 and s not in STOP_WORDS))
+        return cls(" ".join(tokens), kept)
+
+
+Document = str | Analysis
+"""What the vectorizers read: a text, or a text already analysed."""
+
+
+def content_text(doc: Document) -> str:
     """The normalised text without stop words: the input of character n-gram vectorizers."""
-    return " ".join(tokenize(text))
+    return doc.content if isinstance(doc, Analysis) else " ".join(tokenize(doc))
 
 
-def word_ngrams(text: str) -> list[str]:
-    """Stems of `text` and the bigrams of consecutive stems (the word vectorizer's analyzer)."""
-    toks = analyze(text)
+def word_ngrams(doc: Document) -> list[str]:
+    """Stems and bigrams of consecutive stems (the word vectorizers' analyzer)."""
+    toks = list(doc.stems) if isinstance(doc, Analysis) else analyze(doc)
     return toks + [f"{a} {b}" for a, b in pairwise(toks)]
+
+
+def stems_of(doc: Document) -> list[str]:
+    """The stems of a text or of an analysis."""
+    return list(doc.stems) if isinstance(doc, Analysis) else analyze(doc)
 
 
 def make_word_vectorizer(**kw: Any) -> TfidfVectorizer:

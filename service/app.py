@@ -32,6 +32,7 @@ from service.dependencies import (
     provide_match_index,
     provide_principal,
     provide_settings,
+    provide_themes,
     provide_training_cache,
 )
 from service.errors import EXCEPTION_HANDLERS
@@ -52,6 +53,7 @@ from service.questionnaire.controllers import (
 from service.read_side import provide_read_side
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
+from service.themes.controllers import ThemeController
 from service.themes.model import ThemeKeeper
 from service.training.cache import TrainingCache
 from service.training.controllers import (
@@ -80,6 +82,7 @@ ROUTE_HANDLERS = [
     ModuleImportController,
     TrainingController,
     DemandController,
+    ThemeController,
     health,
     liveness,
 ]
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "match_index": Provide(provide_match_index, sync_to_thread=False),
             "reads": Provide(provide_read_side, sync_to_thread=False),
             "training_cache": Provide(provide_training_cache, sync_to_thread=False),
+            "themes": Provide(provide_themes, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[authenticated_api],

@@ -14,6 +14,7 @@ from service.accounts.principal import Principal
 from service.matches.index import MatchingIndex
 from service.read_side import ReadSide
 from service.settings import Settings
+from service.themes.model import ThemeKeeper
 from service.training.cache import TrainingCache
 
 
@@ -25,6 +26,11 @@ def provide_settings(state: State) -> Settings:
 def provide_match_index(state: State) -> MatchingIndex:
     """This worker's in-memory matching index."""
     return state.match_index  # type: ignore[no-any-return]
+
+
+def provide_themes(state: State) -> ThemeKeeper:
+    """This worker's theme model and its refit decisions."""
+    return state.themes  # type: ignore[no-any-return]
 
 
 def provide_training_cache(state: State) -> TrainingCache:
@@ -49,3 +55,5 @@ Reads: TypeAlias = NamedDependency[ReadSide]
 """The caller and this worker's read models, as one dependency (see `service.read_side`)."""
 TrainingCacheDep: TypeAlias = NamedDependency[TrainingCache]
 """This worker's fitted recommender and demand clustering cache."""
+ThemesDep: TypeAlias = NamedDependency[ThemeKeeper]
+"""This worker's theme model (and the decisions on refitting it)."""

@@ -1,9 +1,11 @@
-"""`GET /api/health`: is the database reachable, and at which schema version; `/live`: liveness."""
+"""`GET /api/health`: is the database reachable, at which schema version, with which theme model;
+`/live`: liveness."""
 
 from __future__ import annotations
 
 import msgspec
 from litestar import Response, get
+from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,10 +21,11 @@ class Health(msgspec.Struct, kw_only=True):
     database: str
     schema_version: str | None
     expected_schema_version: str | None
+    theme_model: str | None = None
 
 
 @get("/api/health", tags=["health"], summary="Service and database status", opt={"public": True})
-async def health(db_session: DbSession) -> Response[Health]:
+async def health(db_session: DbSession, state: State) -> Response[Health]:
     """200 when the database answers at the expected schema version, else 503."""
     try:
         version = await db_session.scalar(text("SELECT version_num FROM alembic_version"))
@@ -37,10 +40,16 @@ async def health(db_session: DbSession) -> Response[Health]:
             database=database,
             schema_version=version,
             expected_schema_version=expected,
+            theme_model=_model_version(state),
         ),
         status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
         headers=None if healthy else {"Retry-After": "5"},
     )
+
+
+def _model_version(state: State) -> str | None:
+    themes = state.get("themes")
+    return None if themes is None or themes.state is None else themes.state.version
 
 
 class Liveness(msgspec.Struct, kw_only=True):

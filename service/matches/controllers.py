@@ -29,6 +29,7 @@ from service.matches.schemas import (
 )
 from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
 from service.params import IdPath
+from service.themes.services import learn_from_pair
 
 ResultLimit = Annotated[int, QueryParameter(ge=1, le=50, description="How many results.")]
 
@@ -156,10 +157,14 @@ class MatchRequestController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
+        match_index: MatchIndex,
         request_id: IdPath,
         data: JSONBody[CloseBody],
     ) -> MatchRequestRead:
         request = await requests.close(db_session, principal, request_id, data)
+        if principal.member_id == request.mentee_id:
+            index = await match_index.sync()
+            await learn_from_pair(db_session, index, request, data.rating)
         return await requests.to_read(db_session, request)
 
     @post("/{request_id:int}/feedback", status_code=HTTP_200_OK, summary="Rate a closed pair")
@@ -167,8 +172,12 @@ class MatchRequestController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
+        match_index: MatchIndex,
         request_id: IdPath,
         data: JSONBody[FeedbackBody],
     ) -> MatchRequestRead:
         request = await requests.feedback(db_session, principal, request_id, data)
+        if principal.member_id == request.mentee_id:
+            index = await match_index.sync()
+            await learn_from_pair(db_session, index, request, data.rating)
         return await requests.to_read(db_session, request)

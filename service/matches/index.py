@@ -251,9 +251,8 @@ class MatchingIndex:
         profiles = await load_profiles(session, member_ids)
         await self._pairs.reload(session, member_ids)
         engine = self.engine
+        engine.upsert_many([p for p in profiles if p.id not in engine or engine.profile(p.id) != p])
         for profile in profiles:
-            if profile.id not in engine or engine.profile(profile.id) != profile:
-                engine.upsert(profile)
             self._capacity[profile.id] = profile.capacity
             self.member_ids.add(profile.id)
             (self._coaches.add if profile.is_coach else self._coaches.discard)(profile.id)

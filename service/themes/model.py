@@ -8,7 +8,8 @@ Fitting is deterministic, so every worker holds the same model.
 (`ThemeExample`: needs whose theme an animator corrected, needs of pairs closed with a good fit
 rating). For a set of examples not decided yet, it fits a candidate in a thread, measures it on
 the corpus's guard split (never fitted) and records the decision: the candidate replaces the
-model in use only if its guard accuracy is not lower. The decision is unique per set of examples
+model in use only if it is not worse there (`matching.themes.accept_refit`: at most one guard
+sentence fewer right). The decision is unique per set of examples
 (unique fingerprint in the database): whichever worker takes it first, the others follow it.
 Listeners (the matching index, the training cache) hear when the model changes.
 """
@@ -30,7 +31,7 @@ from matching.features import Featurizer
 from matching.lexical import LexicalEncoder, fit_lexical
 from matching.scoring import MatchConfig
 from matching.taxonomy import Example, corpus_fingerprint
-from matching.themes import ThemeModel, fit_default_model, guard_accuracy
+from matching.themes import ThemeModel, accept_refit, fit_default_model, guard_accuracy
 from service.db.models import ThemeExample, ThemeModelRun
 
 logger = logging.getLogger("passerelle.themes")
@@ -169,7 +170,7 @@ class ThemeKeeper:
                 examples=len(examples),
                 guard_accuracy=accuracy,
                 reference_accuracy=reference,
-                accepted=accuracy >= reference,
+                accepted=accept_refit(accuracy, reference),
             )
             try:
                 async with self._sessionmaker() as session, session.begin():

@@ -34,8 +34,9 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
 
     The profile comes from the worker's read cache (after a change-log catch-up), the need rows
     from the matching index (encoded once, when the profile changed), the fitted recommender
-    from the training cache (catalogue version checked once per batch of requests). An answer is reused while neither the index version (which moves with any
-    profile change and with "I followed a module") nor the catalogue changes.
+    from the training cache (catalogue version checked once per batch of requests). An answer
+    is reused while neither the index version (which moves with any profile change and with "I
+    followed a module") nor the catalogue changes.
     """
     principal = side.principal
     if not principal.may_manage(member_id):

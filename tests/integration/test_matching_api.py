@@ -16,7 +16,9 @@ Client = AsyncTestClient[Any]
 
 HYBRID_NEED = "Mes agents décrochent depuis qu'on alterne présentiel et télétravail"
 HYBRID_OFFER = "Management hybride, rituels d'équipe à distance"
-FACILITATION_OFFER = "Décloisonner les services : projets transversaux et coopération entre directions"
+FACILITATION_OFFER = (
+    "Décloisonner les services : projets transversaux et coopération entre directions"
+)
 DATA_OFFER = "Open data et tableaux de bord pour piloter les politiques publiques"
 
 
