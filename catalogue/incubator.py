@@ -167,6 +167,11 @@ def assess_coverage(
         module = recommender.modules_[cols[best]]
         similarity = round(float(mean[best]), 4)
         covered = bool(themed) if group.theme is not None else similarity >= COVERAGE_THRESHOLD
+        if similarity <= 0:
+            result.append(
+                Coverage(group.id, group.label, group.size, members, None, None, 0.0, covered)
+            )
+            continue
         result.append(
             Coverage(
                 group.id,

@@ -66,6 +66,8 @@ TOP_TERMS = 6
 ISOLATED_LABEL = "Besoins isolés, hors des thèmes connus"
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_ELIDED = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+_BREAK = re.compile(r"[^\w\s'’-]")  # punctuation between two words ends a phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,9 @@ class _Reader:
                     tokens = normalize(written).split()
                     stem = self._written[written] = self._stem(tokens[-1]) if tokens else ""
                 if stem:
-                    words.append((stem, match.start(), match.end()))
+                    elided = _ELIDED.match(match.group(0))
+                    start = match.start() + (elided.end() if elided else 0)
+                    words.append((stem, start, match.end()))
             self._words[i] = words
         return self._words[i]
 
@@ -208,7 +212,9 @@ class _Reader:
             for n in (1, 2, 3):
                 for a in range(len(words) - n + 1):
                     run = words[a : a + n]
-                    out.setdefault(tuple(w[0] for w in run), text[run[0][1] : run[-1][2]])
+                    surface = text[run[0][1] : run[-1][2]]
+                    if n == 1 or not _BREAK.search(surface):
+                        out.setdefault(tuple(w[0] for w in run), surface)
             self._phrases[i] = out
         return self._phrases[i]
 

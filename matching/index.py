@@ -250,7 +250,8 @@ class MemberIndex:
         keep = self._allowed_ids(candidates, labels, me, exclude, exclude_organization)
         keep &= scores >= self.config.min_score
         positions = np.flatnonzero(keep)
-        order = np.lexsort((candidates[positions], -scores[positions]))[:limit]
+        order = np.lexsort((candidates[positions], -scores[positions]))
+        order = order if limit < 0 else order[:limit]
         out = []
         for pos in positions[order]:
             other = int(candidates[pos])
@@ -272,7 +273,8 @@ class MemberIndex:
         keep = stack.live & self._allowed(stack, coach, exclude, False)
         keep &= relevance >= self.config.help_threshold
         positions = np.flatnonzero(keep)
-        order = np.lexsort((members[positions], -relevance[positions]))[:limit]
+        order = np.lexsort((members[positions], -relevance[positions]))
+        order = order if limit < 0 else order[:limit]
         out = []
         for pos in positions[order]:
             member_id = int(members[pos])
@@ -286,6 +288,8 @@ class MemberIndex:
         """(members x coaches) mentor scores in [0, 1]; 0 where the coach cannot really help."""
         out = np.zeros((len(member_ids), len(coach_ids)))
         coaches = np.asarray(coach_ids, dtype=np.int64)
+        for coach_id in coach_ids:
+            self.profile(coach_id)  # UnknownMemberError for an id the index does not hold
         if not len(coaches):
             return sp.csr_matrix(out)
         offer_rows = [self._offers.rows(int(c))[0] for c in coaches]
@@ -432,13 +436,7 @@ class MemberIndex:
         for i, j, _ in R.best_pairs(
             pair.sims, self.config.min_score, self.config.reasons_per_match
         ):
-            cue = R.pair_cue(
-                pair.needs[i],
-                pair.offers[j],
-                pair.need_rows[i].text,
-                pair.offer_rows[j].text,
-                names,
-            )
+            cue = pair.cue(i, j, names)
             reasons.append(R.pair_reason(cue, pair.need_rows[i], pair.offer_rows[j]))
             matched.append(pair.need_rows[i].need_id)
         return reasons, tuple(m for m in matched if m is not None)
@@ -451,13 +449,7 @@ class MemberIndex:
         names = self._theme_names()
         reasons, matched = [], []
         for i, j, _ in R.best_pairs(pair.sims, self.config.min_score, limit):
-            cue = R.pair_cue(
-                pair.offers[j],
-                pair.needs[i],
-                pair.offer_rows[j].text,
-                pair.need_rows[i].text,
-                names,
-            )
+            cue = pair.cue(i, j, names, offer_first=True)
             reasons.append(R.pair_reason(cue, pair.offer_rows[j], pair.need_rows[i]))
             matched.append(pair.need_rows[i].need_id)
         return reasons, tuple(m for m in matched if m is not None)
@@ -478,7 +470,11 @@ class MemberIndex:
             if shared.max() >= max(reciprocal, self.config.min_score):
                 i, j = np.unravel_index(int(shared.argmax()), shared.shape)
                 cue = R.pair_cue(
-                    a_needs[i], b_needs[j], a_rows[i].text, b_rows[j].text, self._theme_names()
+                    a_needs[i],
+                    b_needs[j],
+                    a_rows[i].text,
+                    b_rows[j].text,
+                    self._theme_names(),
                 )
                 matched = tuple(x for x in [a_rows[i].need_id] if x is not None)
                 return [R.shared_need_reason(cue, a_rows[i], b_rows[j])], matched
@@ -532,3 +528,11 @@ class PairRows:
     offer_rows: list[RowText]
     offers: sp.csr_matrix
     sims: np.ndarray  # (needs x offers), clipped at 0
+
+    def cue(self, i: int, j: int, names: Sequence[str], offer_first: bool = False) -> R.PairCue:
+        """What made need `i` and offer `j` similar (seen from the offer's side if asked)."""
+        need, offer = self.needs[i], self.offers[j]
+        need_text, offer_text = self.need_rows[i].text, self.offer_rows[j].text
+        if offer_first:
+            return R.pair_cue(offer, need, offer_text, need_text, names)
+        return R.pair_cue(need, offer, need_text, offer_text, names)

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from matching.features import RowText
 from matching.rows import dense_pair
-from matching.text import analyze, surface_words
+from matching.text import ABBREVIATIONS, analyze, surface_words
 
 __all__ = [
     "ORGANIZATION_TYPE_LABELS",
@@ -50,13 +50,18 @@ _WHAT = {"offer": "offre", "title": "poste", "bio": "parcours", "need": "besoin"
 
 
 def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """`text` on one line; if longer than `limit`, cut at the last word boundary, then « … »."""
+    """`text` on one line; if longer than `limit`, cut at the last word boundary, then « … »
+    (a first word longer than the limit is kept whole)."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
+    else:
+        cut = text.split(" ", 1)[0]
+        if cut == text:
+            return text
     return cut.rstrip(" ,;:.-–—(") + "…"
 
 
@@ -77,15 +82,19 @@ def best_pairs(sims: np.ndarray, min_similarity: float, limit: int) -> list[tupl
 
 @dataclass(frozen=True, slots=True)
 class PairCue:
-    """What drove one pair's similarity: a shared theme, or shared words."""
+    """What drove one pair's similarity: a theme both texts are read in, neighbouring themes
+    (each text read in its own, their distributions overlapping), or shared words."""
 
     theme: str | None
     words: tuple[str, ...]
+    neighbours: tuple[str, str] | None = None
 
     def lead(self) -> str:
-        """« Thème commun : … » or « Mots en commun : « … », « … » »."""
+        """« Thème commun : … », « Thèmes proches : … / … » or « Mots en commun : « … » »."""
         if self.theme is not None:
             return f"Thème commun : {self.theme}"
+        if self.neighbours is not None:
+            return f"Thèmes proches : {self.neighbours[0]} / {self.neighbours[1]}"
         return "Mots en commun : " + ", ".join(f"« {w} »" for w in self.words)
 
 
@@ -98,7 +107,9 @@ def pair_cue(
 ) -> PairCue:
     """Why rows `a` and `b` (1 x n_features each, fused) are similar.
 
-    The theme block is the first ``len(theme_names)`` columns; the rest are words.
+    The theme block is the first ``len(theme_names)`` columns (its largest entry is the theme
+    the text is read in; empty for a text « hors thèmes »); the rest are words. A theme is named
+    as common only when both texts are read in it.
     """
     k = len(theme_names)
     dense_a, dense_b, columns = dense_pair(a, b)
@@ -107,11 +118,30 @@ def pair_cue(
     is_theme = columns < k
     theme_part[columns[is_theme]] = product[is_theme]
     word_part = float(product[~is_theme].sum())
-    if theme_part.max(initial=0.0) > 0 and theme_part.sum() >= word_part:
-        return PairCue(theme_names[int(theme_part.argmax())], ())
+    a_theme, b_theme = _read_theme(dense_a[0], columns, k), _read_theme(dense_b[0], columns, k)
+    by_theme = theme_part.max(initial=0.0) > 0 and theme_part.sum() >= word_part
+    if by_theme and a_theme >= 0 and a_theme == b_theme:
+        return PairCue(theme_names[a_theme], ())
     common = set(analyze(a_text)) & set(analyze(b_text))
     ordered = [s for s in analyze(a_text) if s in common]
-    return PairCue(None, surface_words(a_text, ordered, 3))
+    words = (
+        surface_words(a_text, ordered, 3)
+        or tuple(s.upper() if s in ABBREVIATIONS else s for s in dict.fromkeys(ordered))[:3]
+    )
+    if words and (not by_theme or a_theme < 0 or b_theme < 0):
+        return PairCue(None, words)
+    if a_theme >= 0 and b_theme >= 0:
+        return PairCue(None, (), (theme_names[a_theme], theme_names[b_theme]))
+    return PairCue(None, words)
+
+
+def _read_theme(row: np.ndarray, columns: np.ndarray, k: int) -> int:
+    """The column of the theme a row is read in (its largest theme entry), or -1."""
+    is_theme = columns < k
+    values = row[is_theme]
+    if values.size == 0 or values.max() <= 0:
+        return -1
+    return int(columns[is_theme][values.argmax()])
 
 
 def pair_reason(cue: PairCue, mine: RowText, theirs: RowText) -> str:

@@ -24,6 +24,7 @@ import logging
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def load_index(
         ]
         if any(b.rows.shape[1] != featurizer.n_features for b in blocks):
             raise ValueError("rows of another width")
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
         _LOG.warning("index snapshot ignored: unreadable (%s)", error)
         return None
     index = MemberIndex(featurizer, config)

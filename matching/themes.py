@@ -178,7 +178,7 @@ class ThemeModel(ClassifierMixin, BaseEstimator):
         )
 
     def _classifier(self) -> LinearSVC:
-        return LinearSVC(C=self.C)
+        return LinearSVC(C=self.C, random_state=0)  # liblinear shuffles: fixed for equal fits
 
     def fit(self, X: Sequence[str], y: Sequence[str]) -> ThemeModel:
         """Learn the features and the classifier from labelled texts, then the temperature."""

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
-from sklearn.pipeline import make_pipeline
 
 from matching.text import (
+    ABBREVIATIONS,
     STOP_WORDS,
-    FrenchNormalizer,
+    Analysis,
     analyze,
-    distinct,
-    fit_tfidf,
+    content_text,
     fold_accents,
     make_char_vectorizer,
     make_word_vectorizer,
     normalize,
+    stem,
+    surface_words,
+    tokenize,
+    word_ngrams,
 )
 
 
@@ -75,24 +77,6 @@ def test_word_vectorizer_is_a_plain_tfidf_that_clones() -> None:
     assert cosine_similarity(matrix)[0, 1] > 0.9
 
 
-def test_normalizer_follows_sklearn_rules_and_composes_in_a_pipeline() -> None:
-    norm = FrenchNormalizer(drop_stop_words=True)
-    assert norm.get_params() == {"drop_stop_words": True}
-    assert clone(norm).get_params() == norm.get_params()
-    assert norm.fit(["x"]) is norm
-    pipe = make_pipeline(FrenchNormalizer(), TfidfVectorizer())
-    matrix = pipe.fit_transform(["L'Équipe", "l'equipe"])
-    assert np.allclose(matrix[0].toarray(), matrix[1].toarray())
-
-
-def test_normalizer_rejects_a_single_string() -> None:
-    try:
-        FrenchNormalizer().fit("pas une liste")
-    except ValueError:
-        return
-    raise AssertionError("a bare string must be rejected")
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80))
 def test_normalize_is_idempotent_and_plain_ascii(text: str) -> None:
@@ -140,34 +124,52 @@ def test_fold_accents_examples() -> None:
     assert fold_accents("plain ascii") == "plain ascii"
 
 
-_POOL = [
-    "animer des ateliers participatifs",
-    "mes agents décrochent depuis qu'on alterne présentiel et distanciel",
-    "management hybride, rituels d'équipe à distance",
-    "L'EPCI et le CCAS coopèrent",
-    "ouverture des données publiques",
-    "",
-]
+def test_word_ngrams_are_stems_and_bigrams_of_consecutive_stems() -> None:
+    # stop words in between do not break a bigram: "des" is skipped
+    assert word_ngrams("Animer des ateliers participatifs") == [
+        "anim", "ateli", "particip", "anim ateli", "ateli particip"
+    ]  # fmt: skip
+    assert word_ngrams("le la les") == []
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(_POOL) | st.text(max_size=30), min_size=1, max_size=25))
-def test_fit_tfidf_on_distinct_texts_equals_a_plain_fit(texts: list[str]) -> None:
-    for make in (make_word_vectorizer, make_char_vectorizer):
-        try:
-            plain = make().fit(texts)
-        except ValueError:  # empty vocabulary: both ways must refuse
-            with pytest.raises(ValueError):
-                fit_tfidf(make(), texts)
-            continue
-        fast = fit_tfidf(make(), texts)
-        assert fast.vocabulary_ == plain.vocabulary_
-        assert np.array_equal(fast.idf_, plain.idf_)
-        a, b = fast.transform(texts), plain.transform(texts)
-        assert (a != b).nnz == 0
+def test_tokens_drop_digits_and_stop_words_but_keep_abbreviations() -> None:
+    tokens = tokenize("les 12 agents du CCAS et la DRH en 2024 à Albi")
+    assert tokens == ["agents", "ccas", "drh", "albi"]
+    assert content_text("L'équipe de la DGS anime 3 ateliers") == "equipe dgs anime ateliers"
+    assert all(stem(a) == a for a in ABBREVIATIONS)
 
 
-def test_distinct_keeps_first_appearance_order() -> None:
-    unique, inverse = distinct(["b", "a", "b", "c", "a"])
-    assert unique == ["b", "a", "c"]
-    assert inverse.tolist() == [0, 1, 0, 2, 1]
+def test_surface_words_are_shown_as_the_member_wrote_them() -> None:
+    text = "Nous cherchons des Ateliers participatifs pour l'équipe"
+    found = surface_words(text, analyze("équipe atelier"), 3)
+    assert found == ("équipe", "Ateliers")
+    assert surface_words(text, analyze("équipe atelier"), 1) == ("équipe",)
+    assert surface_words(text, ["zzz"], 3) == ()
+
+
+_WORDISH = st.lists(
+    st.sampled_from(
+        ["télétravail", "Équipe", "l'équipe", "ateliers", "animer", "DGS", "tiers-lieu",
+         "données", "de", "la", "12", ",", ":", "cœur", "habitants", "CCAS"]
+    ),
+    max_size=12,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(_WORDISH, st.integers(1, 5))
+def test_surface_words_are_whole_words_of_the_text(text: str, limit: int) -> None:
+    found = surface_words(text, analyze(text), limit)
+    assert len(found) <= limit
+    assert len(set(found)) == len(found)
+    for word in found:
+        assert re.search(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_WORDISH | st.text(max_size=60))
+def test_an_analysis_reads_like_its_text(text: str) -> None:
+    analysis = Analysis.of(text)
+    assert analysis.content == content_text(text)
+    assert list(analysis.stems) == analyze(text)
+    assert word_ngrams(analysis) == word_ngrams(text)
