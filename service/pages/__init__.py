@@ -12,6 +12,7 @@ from service.pages.auth import AUTH_HANDLERS
 from service.pages.coach import COACH_HANDLERS
 from service.pages.guards import PAGE_EXCEPTION_HANDLERS
 from service.pages.member import MEMBER_HANDLERS
+from service.pages.moderation import MODERATION_HANDLERS
 from service.pages.questionnaire import QUESTIONNAIRE_HANDLERS
 from service.pages.trainer import TRAINER_HANDLERS
 
@@ -24,6 +25,7 @@ pages_router = Router(
         *COACH_HANDLERS,
         *TRAINER_HANDLERS,
         *ANIMATOR_HANDLERS,
+        *MODERATION_HANDLERS,
     ],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,

@@ -75,6 +75,8 @@ MESSAGES = {
     "module": "Le module est enregistré.",
     "import": "L'import est appliqué.",
     "cohorte": "Les propositions de la cohorte sont créées.",
+    "theme-corrige": "Le thème du besoin est enregistré : il compte dès maintenant.",
+    "theme-invalide": "Ce thème n'existe pas : choisissez-en un dans la liste.",
     "mot-de-passe": "Votre mot de passe est enregistré : vous êtes connecté·e.",
     "deconnexion": "Vous êtes déconnecté·e.",
 }

@@ -31,6 +31,7 @@ ANIMATOR_PAGES = [
     "/animation/membres",
     "/animation/import",
     "/animation/cohorte",
+    "/animation/besoins",
 ]
 
 
@@ -447,6 +448,31 @@ async def test_animator_runs_a_cohort_dry_run_then_confirms(client: Client, acto
     assert "Confirmer et envoyer" in dry.text
     done = await post(client, "/animation/cohorte", {"action": "confirmer"}, token)
     assert "Propositions créées" in done.text
+
+
+async def test_animator_corrects_the_theme_of_a_need_from_the_page(
+    client: Client, actors: Actors
+) -> None:
+    animator = await actors.create("animator")
+    need = "Qui a une bonne adresse de traiteur pour le repas des anciens ?"
+    await actors.create("member", needs_text=[need])
+    token = await sign_in(client, animator)
+    page = await client.get("/animation/besoins")
+    assert page.status_code == 200 and need in page.text
+    need_id = int(re.search(r'action="/animation/besoins/(\d+)/theme"', page.text).group(1))
+    assert "Besoins isolés, hors des thèmes connus" in page.text or "besoin émergent" in page.text
+    done = await post(
+        client, f"/animation/besoins/{need_id}/theme", {"theme": "solidarites_aller_vers"}, token
+    )
+    assert done.status_code == 303 and "theme-corrige" in done.headers["location"]
+    page = (await client.get("/animation/besoins?message=theme-corrige")).text
+    assert "Le thème du besoin est enregistré" in page
+    assert "Aller vers les publics et solidarités" in page.split(need)[0]  # now under that theme
+    assert "choisi par un·e animateur·rice" in page
+    refused = await post(
+        client, f"/animation/besoins/{need_id}/theme", {"theme": "astrologie"}, token
+    )
+    assert "theme-invalide" in refused.headers["location"]
 
 
 async def test_questionnaire_errors_are_next_to_each_question_and_answers_kept(
