@@ -70,7 +70,7 @@ def measure(n: int) -> dict[str, float]:
     coach_ids = [rng.choice(coaches) for _ in range(QUERIES // 3)]
     stack = index._stack("coaches", index._offers)  # the rows the ranking reads
     postings = stack.parts[0].postings
-    need_rows = {m: index.need_vectors(m)[1] for m in set(ids)}
+    need_rows = {m: index.need_vectors(m)[1].csr for m in set(ids)}
 
     def baseline(member_id: int) -> np.ndarray:
         sims = (need_rows[member_id] @ postings).toarray().max(axis=0)

@@ -39,6 +39,7 @@ from catalogue.errors import CatalogueError
 from catalogue.modules import AUDIENCES, Module
 from matching.features import Featurizer, RowText
 from matching.reasons import pair_cue, quote
+from matching.rows import Rows
 from matching.text import normalize
 
 __all__ = [
@@ -126,7 +127,9 @@ class ModuleRecommender:
         self.part_texts_ = [p.text for p in parts]
         self.part_owner_ = np.asarray(owner)
         encode = self.featurizer.encode
-        self.parts_ = encode(parts, [1.0] * len(parts), [None] * len(parts)).rows
+        encoded_parts = encode(parts, [1.0] * len(parts), [None] * len(parts))
+        self.parts_ = encoded_parts.rows
+        self.part_rows_ = Rows.of(encoded_parts.rows, encoded_parts.themes)
         whole = [RowText("offer", m.text) for m in self.modules_]
         self.wholes_ = encode(whole, [1.0] * len(whole), [None] * len(whole)).rows
         # transposed once: a product with a transpose would rebuild a million-long index
@@ -156,16 +159,17 @@ class ModuleRecommender:
             best_part[:, m] = sub[np.arange(needs.shape[0]), arg]
         return PART_WEIGHT * best_part + (1 - PART_WEIGHT) * whole, best_idx
 
-    def encode_needs(self, needs: Sequence[NeedLike]) -> tuple[list[RowText], sp.csr_matrix]:
+    def encode_needs(self, needs: Sequence[NeedLike]) -> tuple[list[RowText], Rows]:
         """Need rows of needs that are not in the matching index (a member without consent)."""
         rows = [RowText("need", n.text, n.id) for n in needs if n.text.strip()]
         corrected = [getattr(n, "theme", None) for n in needs if n.text.strip()]
-        return rows, self.featurizer.encode(rows, [1.0] * len(rows), corrected).rows
+        encoded = self.featurizer.encode(rows, [1.0] * len(rows), corrected)
+        return rows, Rows.of(encoded.rows, encoded.themes)
 
     def recommend(
         self,
         need_rows: Sequence[RowText],
-        needs: sp.csr_matrix,
+        needs: Rows,
         *,
         audience_hint: str | None = None,
         region: str | None = None,
@@ -178,7 +182,7 @@ class ModuleRecommender:
             raise CatalogueError(f"unknown audience {audience_hint!r}; expected one of {AUDIENCES}")
         if not need_rows or limit <= 0:
             return []
-        rel, part_idx = self.relevance(needs)
+        rel, part_idx = self.relevance(needs.csr)
         followed = set(followed)
         results: list[Recommendation] = []
         for m, module in enumerate(self.modules_):
@@ -198,7 +202,9 @@ class ModuleRecommender:
             fits = audience_hint is None or audience_hint in module.audience
             if not fits:
                 score *= OFF_AUDIENCE_FACTOR
-            reasons = [self._reason(need_rows[i], needs[i], int(part_idx[i, m])) for i in drivers]
+            reasons = [
+                self._reason(need_rows[i], needs.row(i), int(part_idx[i, m])) for i in drivers
+            ]
             if audience_hint is not None and fits:
                 reasons.append(f"Conçu pour votre public ({_AUDIENCE_FR[audience_hint]})")
             if module.region is not None:
@@ -218,12 +224,12 @@ class ModuleRecommender:
         results.sort(key=lambda r: (-r.score, r.module_id))
         return results[:limit]
 
-    def _reason(self, need: RowText, need_row: sp.csr_matrix, part: int) -> str:
+    def _reason(self, need: RowText, need_row: Rows, part: int) -> str:
         """« <cue> — votre besoin « … » / objectif « … » »."""
         model = self.featurizer.model
         names = [model.names_[t] for t in model.themes_]
         text = self.part_texts_[part]
-        cue = pair_cue(need_row, self.parts_[part], need.text, text, names)
+        cue = pair_cue(need_row, self.part_rows_.row(part), need.text, text, names)
         kind = self.part_kinds_[part]
         return f"{cue.lead()} — votre besoin « {quote(need.text)} » / {kind} « {quote(text)} »"
 

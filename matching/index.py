@@ -24,7 +24,7 @@ from matching import reasons as R
 from matching.errors import UnknownMemberError
 from matching.features import Encoded, Featurizer, RowText, need_texts, offer_texts
 from matching.profiles import Match, MemberProfile
-from matching.rows import Block, Side, Stack, pair_products, unit_rows
+from matching.rows import Block, Rows, Side, Stack, pair_products
 from matching.scoring import MatchConfig, aggregate_needs, peer_score, rank_mentors
 
 __all__ = ["MemberIndex"]
@@ -83,8 +83,8 @@ class MemberIndex:
         batch = list(by_id.values())
         needs, offers = self._encode_many(batch)
         need_blocks, offer_blocks = _per_member(needs), _per_member(offers)
-        empty = Block.empty(self.featurizer.n_features)
         for profile in batch:
+            empty = Block.single(profile.id, Rows.empty(self.featurizer.n_features))
             self._profiles[profile.id] = profile
             self._needs.put(profile.id, need_blocks.get(profile.id, empty))
             self._offers.put(profile.id, offer_blocks.get(profile.id, empty))
@@ -140,15 +140,13 @@ class MemberIndex:
         except KeyError:
             raise UnknownMemberError(member_id) from None
 
-    def need_vectors(self, member_id: int) -> tuple[list[RowText], sp.csr_matrix, np.ndarray]:
-        """A member's need rows: their texts, fused rows and best theme columns."""
-        rows, themes = self._needs.rows(member_id)
-        return need_texts(self.profile(member_id)), rows, themes
+    def need_vectors(self, member_id: int) -> tuple[list[RowText], Rows]:
+        """A member's need rows: their texts, and the fused rows (with their theme columns)."""
+        return need_texts(self.profile(member_id)), self._needs.rows(member_id)
 
-    def offer_vectors(self, member_id: int) -> tuple[list[RowText], sp.csr_matrix, np.ndarray]:
-        """A member's offer rows: their texts, fused rows and best theme columns."""
-        rows, themes = self._offers.rows(member_id)
-        return offer_texts(self.profile(member_id)), rows, themes
+    def offer_vectors(self, member_id: int) -> tuple[list[RowText], Rows]:
+        """A member's offer rows: their texts, and the fused rows (with their theme columns)."""
+        return offer_texts(self.profile(member_id)), self._offers.rows(member_id)
 
     def need_table(self) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
         """Every indexed open need: need ids, fused rows and best theme columns (-1: none)."""
@@ -188,11 +186,11 @@ class MemberIndex:
         """Coaches and trainers ranked for the member's open needs, with reasons (unless not
         `explain`: the ranking alone)."""
         me = self.profile(member_id)
-        need_rows, needs, _ = self.need_vectors(member_id)
+        need_rows, needs = self.need_vectors(member_id)
         stack = self._stack("coaches", self._offers)
         if not need_rows or stack.members.size == 0:
             return []
-        relevance = aggregate_needs(stack.group_max(needs), self.config.need_max_weight)
+        relevance = aggregate_needs(stack.group_max(needs.csr), self.config.need_max_weight)
         members, labels = stack.members, stack.labels
         keep = stack.live & self._allowed(stack, me, exclude, exclude_organization)
         keep &= relevance >= self.config.min_score
@@ -264,11 +262,11 @@ class MemberIndex:
     ) -> list[Match]:
         """Members with open needs this coach can really help, best placed first."""
         coach = self.profile(coach_id)
-        _, offers, _ = self.offer_vectors(coach_id)
+        _, offers = self.offer_vectors(coach_id)
         stack = self._stack("members", self._needs)
-        if offers.shape[0] == 0 or stack.members.size == 0:
+        if len(offers) == 0 or stack.members.size == 0:
             return []
-        relevance = stack.answered(offers, self.config.need_max_weight)
+        relevance = stack.answered(offers.csr, self.config.need_max_weight)
         members = stack.members
         keep = stack.live & self._allowed(stack, coach, exclude, False)
         keep &= relevance >= self.config.help_threshold
@@ -292,19 +290,20 @@ class MemberIndex:
             self.profile(coach_id)  # UnknownMemberError for an id the index does not hold
         if not len(coaches):
             return sp.csr_matrix(out)
-        offer_rows = [self._offers.rows(int(c))[0] for c in coaches]
-        sizes = np.asarray([r.shape[0] for r in offer_rows])
+        offer_rows = [self._offers.rows(int(c)) for c in coaches]
+        sizes = np.asarray([len(r) for r in offer_rows])
         has_rows = sizes > 0
         if not has_rows.any():
             return sp.csr_matrix(out)
-        stacked_t = sp.csr_matrix(sp.vstack([r for r in offer_rows if r.shape[0]], format="csr").T)
+        stacked = sp.vstack([r.csr for r in offer_rows if len(r)], format="csr")
+        stacked_t = sp.csr_matrix(stacked.T)
         starts = np.concatenate([[0], np.cumsum(sizes[has_rows])])[:-1]
         for i, member_id in enumerate(member_ids):
             me = self.profile(member_id)
-            _, needs, _ = self.need_vectors(member_id)
-            if needs.shape[0] == 0:
+            _, needs = self.need_vectors(member_id)
+            if len(needs) == 0:
                 continue
-            sims = np.maximum((needs @ stacked_t).toarray(), 0.0)
+            sims = np.maximum((needs.csr @ stacked_t).toarray(), 0.0)
             relevance = np.zeros(len(coaches))
             best = np.maximum.reduceat(sims, starts, axis=1)
             relevance[has_rows] = aggregate_needs(best, self.config.need_max_weight)
@@ -328,11 +327,10 @@ class MemberIndex:
             self._compact()
 
     def _compact(self) -> None:
-        order = list(self._profiles)
         if self._needs.recent or self._needs.stale:
-            self._needs = self._needs.compacted(order)
+            self._needs = self._needs.compacted()
         if self._offers.recent or self._offers.stale:
-            self._offers = self._offers.compacted(order)
+            self._offers = self._offers.compacted()
         self._stacks_version = -1
 
     def _stack(self, name: str, side: Side) -> Stack:
@@ -395,21 +393,21 @@ class MemberIndex:
     def _peer_scores(self, member_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every peer candidate (sorted ids), its codes and its symmetric peer score."""
         w = self.config.need_max_weight
-        _, my_needs, _ = self.need_vectors(member_id)
-        _, my_offers, _ = self.offer_vectors(member_id)
+        _, my_needs = self.need_vectors(member_id)
+        _, my_offers = self.offer_vectors(member_id)
         offers_stack = self._stack("peers", self._offers)
         needs_stack = self._stack("peers", self._needs)
         ids = np.union1d(
             offers_stack.members[offers_stack.live], needs_stack.members[needs_stack.live]
         ).astype(np.int64)
         helps_me, i_help, shared = np.zeros(ids.size), np.zeros(ids.size), np.zeros(ids.size)
-        if my_needs.shape[0]:
-            best = offers_stack.group_max(my_needs)
+        if len(my_needs):
+            best = offers_stack.group_max(my_needs.csr)
             _scatter(helps_me, ids, offers_stack, aggregate_needs(best, w))
-            cosines = needs_stack.group_max(unit_rows(my_needs), cosine=True)
+            cosines = needs_stack.group_max(my_needs.unit().csr, cosine=True)
             _scatter(shared, ids, needs_stack, cosines.max(axis=0, initial=0.0))
-        if my_offers.shape[0]:
-            _scatter(i_help, ids, needs_stack, needs_stack.answered(my_offers, w))
+        if len(my_offers):
+            _scatter(i_help, ids, needs_stack, needs_stack.answered(my_offers.csr, w))
         labels = np.zeros((ids.size, 3), dtype=np.int64)
         for stack in (needs_stack, offers_stack):
             live = stack.live
@@ -418,8 +416,8 @@ class MemberIndex:
 
     def _pair(self, a: int, b: int) -> PairRows:
         """The rows of two members and their similarity blocks (for reasons)."""
-        a_needs_text, a_needs, _ = self.need_vectors(a)
-        b_offers_text, b_offers, _ = self.offer_vectors(b)
+        a_needs_text, a_needs = self.need_vectors(a)
+        b_offers_text, b_offers = self.offer_vectors(b)
         return PairRows(
             a_needs_text,
             a_needs,
@@ -463,15 +461,15 @@ class MemberIndex:
         w = self.config.need_max_weight
         b_helps_a, a_helps_b = self._pair(a, b), self._pair(b, a)
         reciprocal = 0.5 * (_relevance(b_helps_a.sims, w) + _relevance(a_helps_b.sims, w))
-        a_rows, a_needs, _ = self.need_vectors(a)
-        b_rows, b_needs, _ = self.need_vectors(b)
+        a_rows, a_needs = self.need_vectors(a)
+        b_rows, b_needs = self.need_vectors(b)
         if a_rows and b_rows:
-            shared = pair_products(unit_rows(a_needs), unit_rows(b_needs))
+            shared = pair_products(a_needs.unit(), b_needs.unit())
             if shared.max() >= max(reciprocal, self.config.min_score):
                 i, j = np.unravel_index(int(shared.argmax()), shared.shape)
                 cue = R.pair_cue(
-                    a_needs[i],
-                    b_needs[j],
+                    a_needs.row(i),
+                    b_needs.row(j),
                     a_rows[i].text,
                     b_rows[j].text,
                     self._theme_names(),
@@ -502,7 +500,7 @@ def _grouped(ids: Sequence[int], rows: Sequence[Sequence[RowText]], encoded: Enc
 def _per_member(block: Block) -> dict[int, Block]:
     """One single-member block per group of `block`."""
     return {
-        int(m): Block.single(int(m), *block.group(g)) for g, m in enumerate(block.members.tolist())
+        int(m): Block.single(int(m), block.group(g)) for g, m in enumerate(block.members.tolist())
     }
 
 
@@ -524,14 +522,14 @@ class PairRows:
     """One member's needs facing another member's offers, and their similarities."""
 
     need_rows: list[RowText]
-    needs: sp.csr_matrix
+    needs: Rows
     offer_rows: list[RowText]
-    offers: sp.csr_matrix
+    offers: Rows
     sims: np.ndarray  # (needs x offers), clipped at 0
 
     def cue(self, i: int, j: int, names: Sequence[str], offer_first: bool = False) -> R.PairCue:
         """What made need `i` and offer `j` similar (seen from the offer's side if asked)."""
-        need, offer = self.needs[i], self.offers[j]
+        need, offer = self.needs.row(i), self.offers.row(j)
         need_text, offer_text = self.need_rows[i].text, self.offer_rows[j].text
         if offer_first:
             return R.pair_cue(offer, need, offer_text, need_text, names)

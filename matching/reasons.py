@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from matching.features import RowText
-from matching.rows import dense_pair
+from matching.rows import Rows, dense_pair
 from matching.text import ABBREVIATIONS, analyze, surface_words
 
 __all__ = [
@@ -99,13 +98,13 @@ class PairCue:
 
 
 def pair_cue(
-    a: sp.csr_matrix,
-    b: sp.csr_matrix,
+    a: Rows,
+    b: Rows,
     a_text: str,
     b_text: str,
     theme_names: Sequence[str],
 ) -> PairCue:
-    """Why rows `a` and `b` (1 x n_features each, fused) are similar.
+    """Why rows `a` and `b` (one row each, fused) are similar.
 
     The theme block is the first ``len(theme_names)`` columns (its largest entry is the theme
     the text is read in; empty for a text « hors thèmes »); the rest are words. A theme is named

@@ -24,12 +24,12 @@ import scipy.sparse as sp
 __all__ = [
     "COMPACT_SHARE",
     "Block",
+    "Rows",
     "Side",
     "Stack",
     "StackPart",
     "dense_pair",
     "pair_products",
-    "unit_rows",
 ]
 
 COMPACT_SHARE = 0.05
@@ -39,7 +39,80 @@ Describe = Callable[[np.ndarray], np.ndarray]
 """Member ids -> (n, k) integer codes describing them (region, organisation...)."""
 
 
-def dense_pair(a: sp.csr_matrix, b: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class Rows:
+    """A few rows of a block as views of its CSR arrays, with each row's theme column.
+
+    Reading one member's rows is frequent (every reason); building a scipy matrix for it costs
+    more than the arithmetic, so rows are kept as plain arrays and `csr` is built on demand.
+    """
+
+    __slots__ = ("_csr", "data", "indices", "indptr", "themes", "width")
+
+    def __init__(
+        self,
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        data: np.ndarray,
+        themes: np.ndarray,
+        width: int,
+    ) -> None:
+        self.indptr, self.indices, self.data = indptr, indices, data
+        self.themes, self.width = themes, width
+        self._csr: sp.csr_matrix | None = None
+
+    @classmethod
+    def of(cls, matrix: sp.csr_matrix, themes: np.ndarray) -> Rows:
+        """Rows of a scipy CSR matrix (sharing its arrays)."""
+        matrix = sp.csr_matrix(matrix, dtype=np.float32)
+        rows = cls(matrix.indptr, matrix.indices, matrix.data, themes, int(matrix.shape[1]))
+        rows._csr = matrix
+        return rows
+
+    @classmethod
+    def empty(cls, width: int) -> Rows:
+        """No rows."""
+        zero = np.zeros(0, dtype=np.int32)
+        return cls(
+            np.zeros(1, np.int64), zero, np.zeros(0, np.float32), np.zeros(0, np.int16), width
+        )
+
+    def __len__(self) -> int:
+        return int(self.indptr.size - 1)
+
+    @property
+    def csr(self) -> sp.csr_matrix:
+        """The rows as a scipy CSR matrix (built once)."""
+        if self._csr is None:
+            self._csr = sp.csr_matrix(
+                (self.data, self.indices, self.indptr), shape=(len(self), self.width)
+            )
+        return self._csr
+
+    def row(self, i: int) -> Rows:
+        """Row `i` alone."""
+        a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+        return Rows(
+            np.asarray([0, b - a], dtype=np.int64),
+            self.indices[a:b],
+            self.data[a:b],
+            self.themes[i : i + 1],
+            self.width,
+        )
+
+    def unit(self) -> Rows:
+        """The rows scaled to unit length (all-zero rows stay zero)."""
+        sizes = np.diff(self.indptr)
+        squares = np.zeros(len(self), dtype=np.float64)
+        np.add.at(
+            squares, np.repeat(np.arange(len(self)), sizes), self.data.astype(np.float64) ** 2
+        )
+        norms = np.sqrt(squares)
+        scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        data = (self.data * np.repeat(scale, sizes)).astype(np.float32)
+        return Rows(self.indptr, self.indices, data, self.themes, self.width)
+
+
+def dense_pair(a: Rows, b: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two small row sets as dense arrays over the columns either uses, and those columns.
 
     Rows are wide (a million hashed word columns) but hold a few dozen values: a product of a
@@ -50,29 +123,18 @@ def dense_pair(a: sp.csr_matrix, b: sp.csr_matrix) -> tuple[np.ndarray, np.ndarr
     return _dense_on(a, columns), _dense_on(b, columns), columns
 
 
-def _dense_on(rows: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
-    out = np.zeros((rows.shape[0], columns.size), dtype=np.float32)
-    if rows.nnz:
-        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+def _dense_on(rows: Rows, columns: np.ndarray) -> np.ndarray:
+    out = np.zeros((len(rows), columns.size), dtype=np.float32)
+    if rows.data.size:
+        row_of = np.repeat(np.arange(len(rows)), np.diff(rows.indptr))
         out[row_of, np.searchsorted(columns, rows.indices)] = rows.data
     return out
 
 
-def pair_products(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
+def pair_products(a: Rows, b: Rows) -> np.ndarray:
     """(rows of a) x (rows of b) dot products, for small row sets."""
     dense_a, dense_b, _ = dense_pair(a, b)
     return dense_a @ dense_b.T
-
-
-def unit_rows(rows: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit length (all-zero rows stay zero)."""
-    rows = sp.csr_matrix(rows, dtype=np.float32)
-    squares = np.zeros(rows.shape[0], dtype=np.float64)
-    np.add.at(squares, np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr)), rows.data**2)
-    norms = np.sqrt(squares)
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    data = rows.data * np.repeat(scale, np.diff(rows.indptr)).astype(np.float32)
-    return sp.csr_matrix((data, rows.indices.copy(), rows.indptr.copy()), shape=rows.shape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +157,13 @@ class Block:
         )
 
     @classmethod
-    def single(cls, member_id: int, rows: sp.csr_matrix, themes: np.ndarray) -> Block:
+    def single(cls, member_id: int, rows: Rows) -> Block:
         """The rows of one member (possibly none)."""
         return cls(
-            sp.csr_matrix(rows, dtype=np.float32),
-            np.asarray(themes, dtype=np.int16),
+            sp.csr_matrix(rows.csr, dtype=np.float32),
+            np.asarray(rows.themes, dtype=np.int16),
             np.asarray([member_id], dtype=np.int64),
-            np.asarray([0, rows.shape[0]], dtype=np.int64),
+            np.asarray([0, len(rows)], dtype=np.int64),
         )
 
     @classmethod
@@ -132,10 +194,18 @@ class Block:
             np.concatenate([[0], np.cumsum(kept_sizes)]).astype(np.int64),
         )
 
-    def group(self, position: int) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Rows and themes of the group at `position`."""
+    def group(self, position: int) -> Rows:
+        """The rows of the group at `position` (views of this block's arrays)."""
         a, b = int(self.starts[position]), int(self.starts[position + 1])
-        return self.rows[a:b], self.themes[a:b]
+        indptr = self.rows.indptr[a : b + 1]
+        first, last = int(indptr[0]), int(indptr[-1])
+        return Rows(
+            indptr - first,
+            self.rows.indices[first:last],
+            self.rows.data[first:last],
+            self.themes[a:b],
+            int(self.rows.shape[1]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +318,13 @@ class Side:
         """Columns of the rows."""
         return int(self.base.rows.shape[1])
 
-    def rows(self, member_id: int) -> tuple[sp.csr_matrix, np.ndarray]:
-        """A member's current rows and their themes (none for an unknown member)."""
+    def rows(self, member_id: int) -> Rows:
+        """A member's current rows (none for an unknown member)."""
         if member_id in self.recent:
-            block = self.recent[member_id]
-            return block.rows, block.themes
+            return self.recent[member_id].group(0)
         g = self._position.get(member_id)
         if g is None or member_id in self.stale:
-            return sp.csr_matrix((0, self.n_features), dtype=np.float32), np.zeros(0, np.int16)
+            return Rows.empty(self.n_features)
         return self.base.group(g)
 
     def put(self, member_id: int, block: Block) -> None:
@@ -275,14 +344,14 @@ class Side:
         changed = len(self.recent) + len(self.stale)
         return changed > max(COMPACT_MIN, COMPACT_SHARE * len(self._position))
 
-    def compacted(self, order: Iterable[int]) -> Side:
-        """A new side whose base holds every current member, in `order` (ids)."""
-        blocks = []
-        for member_id in order:
-            rows, themes = self.rows(member_id)
-            if rows.shape[0]:
-                blocks.append(Block.single(member_id, rows, themes))
-        return Side(Block.concat(blocks, self.n_features))
+    def compacted(self) -> Side:
+        """A new side whose base holds every current member: the live groups of the base, then
+        the recent blocks (one selection and one concatenation, whatever the size)."""
+        base = self.base
+        if self.stale:
+            stale = np.fromiter(self.stale, dtype=np.int64, count=len(self.stale))
+            base = base.select(~np.isin(base.members, stale))
+        return Side(Block.concat([base, *self.recent.values()], self.n_features))
 
     def stack(self, name: str, wanted: Callable[[int], bool], describe: Describe) -> Stack:
         """The rows of the members `wanted` selects, as a base part and a recent part.

@@ -105,12 +105,13 @@ async def learn_from_pair(
 
 def _answering_theme(index: MemberIndex, need_text: str, coach_id: int) -> str | None:
     from matching.features import RowText
+    from matching.rows import Rows, pair_products
 
     featurizer = index.featurizer
     need = featurizer.encode([RowText("need", need_text)], [1.0], [None])
-    rows, offers, themes = index.offer_vectors(coach_id)
+    rows, offers = index.offer_vectors(coach_id)
     if not rows:
         return None
-    best = int((need.rows @ offers.T).toarray().ravel().argmax())
-    column = int(themes[best])
+    best = int(pair_products(Rows.of(need.rows, need.themes), offers).ravel().argmax())
+    column = int(offers.themes[best])
     return featurizer.model.themes_[column] if column >= 0 else None

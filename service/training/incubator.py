@@ -32,8 +32,8 @@ def coach_offers(index: MemberIndex) -> list[CoachOffer]:
     for profile in index.profiles():
         if not profile.is_coach:
             continue
-        rows, _, columns = index.offer_vectors(profile.id)
-        for row, column in zip(rows, columns.tolist(), strict=True):
+        rows, vectors = index.offer_vectors(profile.id)
+        for row, column in zip(rows, vectors.themes.tolist(), strict=True):
             if row.kind == "offer":
                 theme = themes[column] if column >= 0 else None
                 offers.append(

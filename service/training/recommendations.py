@@ -59,7 +59,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
             )
         )
     if member_id in index:  # the needs' rows are in the index already: no text analysis
-        need_rows, vectors, _ = index.need_vectors(member_id)
+        need_rows, vectors = index.need_vectors(member_id)
     else:
         needs = [EngineNeed(position, text) for position, text in enumerate(member.needs)]
         need_rows, vectors = recommender.encode_needs(needs)

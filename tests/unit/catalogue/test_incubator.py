@@ -75,8 +75,8 @@ def coach_offers(index: MemberIndex) -> list[CoachOffer]:
     out = []
     for profile in index.profiles():
         if profile.is_coach:
-            rows, _, columns = index.offer_vectors(profile.id)
-            for row, column in zip(rows, columns.tolist(), strict=True):
+            rows, vectors = index.offer_vectors(profile.id)
+            for row, column in zip(rows, vectors.themes.tolist(), strict=True):
                 if row.kind == "offer":
                     theme = themes[column] if column >= 0 else None
                     out.append(

@@ -25,6 +25,7 @@ from matching.features import Featurizer
 from matching.index import MemberIndex
 from matching.profiles import MemberProfile, Need
 from matching.reasons import quote
+from matching.rows import Rows
 from matching.scoring import MatchConfig
 
 PILOTAGE = "Construire des tableaux de bord et des indicateurs de pilotage"
@@ -206,10 +207,10 @@ def test_need_rows_of_the_index_recommend_like_encoded_needs(
 ) -> None:
     member = MemberProfile(id=1, display_name="A", needs=(HYBRID, NEED))
     index = MemberIndex(featurizer, MatchConfig()).build([member])
-    rows, vectors, _ = index.need_vectors(1)
+    rows, vectors = index.need_vectors(1)
     encoded_rows, encoded = shipped.encode_needs(member.needs)
     assert rows == encoded_rows
-    np.testing.assert_allclose(vectors.toarray()[:, :200], encoded.toarray()[:, :200])
+    np.testing.assert_allclose(vectors.csr.toarray()[:, :200], encoded.csr.toarray()[:, :200])
     assert shipped.recommend(rows, vectors) == shipped.recommend(encoded_rows, encoded)
 
 
@@ -218,7 +219,7 @@ def test_a_corrected_theme_is_kept_when_encoding_needs(shipped: ModuleRecommende
     corrected = Need(5, HYBRID.text, theme="langage_clair")
     rows, vectors = shipped.encode_needs([corrected, Need(6, "   ")])
     assert [r.need_id for r in rows] == [5]  # blank needs are skipped
-    theme_block = vectors[:, : len(model.themes_)].toarray().ravel()
+    theme_block = vectors.csr[:, : len(model.themes_)].toarray().ravel()
     assert np.flatnonzero(theme_block).tolist() == [model.themes_.index("langage_clair")]
 
 
@@ -232,7 +233,7 @@ def test_unfitted_or_wrong_audience_is_an_error(
         recommender.recommend(rows, vectors, audience_hint="stagiaires")
     with pytest.raises(CatalogueError):
         ModuleRecommender(featurizer).fit([])
-    assert recommender.recommend([], vectors[:0]) == []
+    assert recommender.recommend([], Rows.empty(featurizer.n_features)) == []
     assert recommender.recommend(rows, vectors, limit=0) == []
 
 

@@ -213,9 +213,9 @@ def _check_pair(
         model = index.featurizer.model
         column = [model.names_[t] for t in model.themes_].index(name)
         vectors = index.need_vectors if mine_kind == "need" else index.offer_vectors
-        my_block = vectors(mine_id)[1][i].toarray().ravel()
+        my_block = vectors(mine_id)[1].row(i).csr.toarray().ravel()
         their_vectors = index.need_vectors if their_kind == "besoin" else index.offer_vectors
-        their_block = their_vectors(theirs_id)[1][j].toarray().ravel()
+        their_block = their_vectors(theirs_id)[1].row(j).csr.toarray().ravel()
         assert my_block[column] > 0 and their_block[column] > 0, reason
     else:
         assert lead.startswith("Mots en commun : « "), reason
@@ -436,10 +436,10 @@ def test_need_table_lists_every_open_need_once(index: MemberIndex) -> None:
     assert rows.shape == (len(expected), index.featurizer.n_features)
     assert themes.shape == (len(expected),)
     position = {int(n): k for k, n in enumerate(need_ids)}
-    rows_1, vectors_1, themes_1 = index.need_vectors(1)
+    rows_1, vectors_1 = index.need_vectors(1)
     for k, row in enumerate(rows_1):
         at = position[row.need_id]
-        assert (rows[at] != vectors_1[k]).nnz == 0 and themes[at] == themes_1[k]
+        assert (rows[at] != vectors_1.row(k).csr).nnz == 0 and themes[at] == vectors_1.themes[k]
 
 
 def test_upsert_and_remove_take_effect_without_rebuild(featurizer: Featurizer) -> None:

@@ -19,6 +19,7 @@ from matching.reasons import (
     shared_need_reason,
     silo_reason,
 )
+from matching.rows import Rows, pair_products
 from matching.text import analyze
 from tests.unit.matching.conftest import HYBRID_NEED, HYBRID_OFFER
 
@@ -85,12 +86,13 @@ def test_best_pairs_keep_each_query_rows_best_row_above_the_threshold() -> None:
 
 
 def _cue(featurizer: Featurizer, need: str, offer: str) -> tuple[PairCue, float]:
-    rows = featurizer.encode(
+    encoded = featurizer.encode(
         [RowText("need", need, 1), RowText("offer", offer)], [1.0, 1.0], [None, None]
-    ).rows
+    )
+    rows = Rows.of(encoded.rows, encoded.themes)
     names = [featurizer.model.names_[t] for t in featurizer.model.themes_]
-    similarity = float((rows[0] @ rows[1].T).toarray()[0, 0])
-    return pair_cue(rows[0], rows[1], need, offer, names), similarity
+    similarity = float(pair_products(rows.row(0), rows.row(1))[0, 0])
+    return pair_cue(rows.row(0), rows.row(1), need, offer, names), similarity
 
 
 def test_a_shared_theme_is_named(featurizer: Featurizer) -> None:

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.rows import COMPACT_MIN, Block, Side, Stack, pair_products, unit_rows
+from matching.rows import COMPACT_MIN, Block, Rows, Side, Stack, pair_products
 
 N_FEATURES = 6
 W = 0.7
@@ -22,7 +22,7 @@ def _rows(seed: int, n: int) -> sp.csr_matrix:
 
 
 def _block(member: int, seed: int, n: int) -> Block:
-    return Block.single(member, _rows(seed, n), np.arange(n, dtype=np.int16) % 3 - 1)
+    return Block.single(member, Rows.of(_rows(seed, n), np.arange(n, dtype=np.int16) % 3 - 1))
 
 
 def _wanted(member: int) -> bool:
@@ -89,9 +89,9 @@ def _check(side: Side, current: dict[int, np.ndarray], queries: np.ndarray) -> N
     for m, value in _expected_answered(queries, current).items():
         assert float(answered[m]) == pytest.approx(value, rel=1e-5, abs=1e-6)
     for m, rows in current.items():
-        got, themes = side.rows(m)
-        np.testing.assert_array_equal(got.toarray(), rows)
-        assert themes.shape == (rows.shape[0],)
+        got = side.rows(m)
+        np.testing.assert_array_equal(got.csr.toarray(), rows)
+        assert got.themes.shape == (rows.shape[0],)
 
 
 _operation = st.one_of(
@@ -122,7 +122,7 @@ def test_group_max_sees_exactly_the_current_rows(
             side.drop(member)
             current.pop(member, None)
         _check(side, current, queries)  # the cached base part is reused across updates
-    compacted = side.compacted(sorted(current))
+    compacted = side.compacted()
     assert not compacted.recent and not compacted.stale
     assert sorted(compacted.base.members.tolist()) == sorted(
         m for m, rows in current.items() if rows.shape[0]
@@ -135,9 +135,10 @@ def test_blocks_concatenate_and_select_by_group() -> None:
     block = Block.concat(blocks, N_FEATURES)
     assert block.members.tolist() == [1, 3]  # members without rows are left out
     assert block.starts.tolist() == [0, 2, 3]
-    rows, themes = block.group(1)
-    np.testing.assert_array_equal(rows.toarray(), _rows(3, 1).toarray())
-    assert themes.shape == (1,)
+    rows = block.group(1)
+    np.testing.assert_array_equal(rows.csr.toarray(), _rows(3, 1).toarray())
+    assert rows.themes.shape == (1,)
+    np.testing.assert_array_equal(rows.row(0).csr.toarray(), _rows(3, 1).toarray())
     kept = block.select(np.array([False, True]))
     assert kept.members.tolist() == [3] and kept.starts.tolist() == [0, 1]
     assert Block.concat([], N_FEATURES).rows.shape == (0, N_FEATURES)
@@ -150,7 +151,7 @@ def test_an_empty_stack_answers_with_empty_arrays() -> None:
     assert stack.group_max(queries).shape == (2, 0)
     assert stack.answered(queries, W).shape == (0,)
     assert stack.members.size == 0 and stack.live.size == 0
-    assert side.rows(7)[0].shape == (0, N_FEATURES)
+    assert side.rows(7).csr.shape == (0, N_FEATURES)
 
 
 def test_compaction_is_asked_for_once_enough_members_changed() -> None:
@@ -159,7 +160,7 @@ def test_compaction_is_asked_for_once_enough_members_changed() -> None:
     for m in range(COMPACT_MIN + 1):
         side.put(1000 + m, _block(1000 + m, m, 1))
     assert side.needs_compaction()
-    assert not side.compacted([*range(10), *range(1000, 1000 + COMPACT_MIN + 1)]).recent
+    assert not side.compacted().recent
 
 
 _small_rows = st.tuples(st.integers(0, 4), st.integers(0, 10_000)).map(lambda t: _rows(t[1], t[0]))
@@ -169,8 +170,10 @@ _small_rows = st.tuples(st.integers(0, 4), st.integers(0, 10_000)).map(lambda t:
 @given(_small_rows, _small_rows)
 def test_pair_products_equal_the_dense_product(a: sp.csr_matrix, b: sp.csr_matrix) -> None:
     expected = a.toarray() @ b.toarray().T
-    np.testing.assert_allclose(pair_products(a, b), expected, rtol=1e-5, atol=1e-6)
-    unit = unit_rows(a).toarray()
+    rows_a = Rows.of(a, np.zeros(a.shape[0], np.int16))
+    rows_b = Rows.of(b, np.zeros(b.shape[0], np.int16))
+    np.testing.assert_allclose(pair_products(rows_a, rows_b), expected, rtol=1e-5, atol=1e-6)
+    unit = rows_a.unit().csr.toarray()
     norms = np.linalg.norm(a.toarray(), axis=1)
     np.testing.assert_allclose(np.linalg.norm(unit, axis=1), (norms > 0).astype(float), atol=1e-5)
     nonzero = norms > 0
