@@ -410,8 +410,7 @@ async def submit_response(
     )
     raise_for_answers(errors)
     apply_profile(member, changes)
-    member.version += 1
-    member.updated_at = utcnow()
+    member.updated_at = utcnow()  # the UPDATE bumps `version` (SQLAlchemy's version counter)
     if response is None:
         response = QuestionnaireResponse(
             questionnaire_id=questionnaire.id, member_id=member.id, answers=clean, source="member"
