@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secure_cookies: bool = False
     auth_cache_seconds: float = 30.0
     index_snapshot: bool = True
+    forwarded_allow_ips: str = ""
+    """Proxies whose X-Forwarded-For is trusted (comma-separated addresses); none by default."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,6 +79,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             secure_cookies=_flag(env.get("PASSERELLE_SECURE_COOKIES", "false")),
             auth_cache_seconds=float(env.get("PASSERELLE_AUTH_CACHE_SECONDS", 30)),
             index_snapshot=_flag(env.get("PASSERELLE_INDEX_SNAPSHOT", "true")),
+            forwarded_allow_ips=",".join(
+                part.strip()
+                for part in env.get("PASSERELLE_FORWARDED_ALLOW_IPS", "").split(",")
+                if part.strip()
+            ),
         )
     except ValueError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

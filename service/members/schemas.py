@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from service.accounts.emails import normalize_email
 from service.reference import (
     NeedStatus,
     NetworkLevel,
@@ -17,10 +18,27 @@ from service.reference import (
     normalize_region,
 )
 
-EMAIL_PATTERN = r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]{2,}$"
-
-Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254, description="A valid email")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters: refuse them everywhere
+
+Email = Annotated[
+    str,
+    Meta(
+        max_length=320,
+        pattern=NO_NUL,
+        description="An e-mail address: normalised (NFKC, invisible characters removed, lower "
+        "case), then a-z, digits and . _ + - before @ and a domain name (see the README)",
+    ),
+]
+
+
+def clean_email(value: str) -> str:
+    """The normalised address, or ValueError naming `email` (for `__post_init__`)."""
+    try:
+        return normalize_email(value)
+    except ValueError as exc:
+        raise ValueError(f"email: {exc}") from None
+
+
 DisplayName = Annotated[str, Meta(min_length=1, max_length=120, pattern=NO_NUL)]
 ShortText = Annotated[str, Meta(max_length=200, pattern=NO_NUL)]
 Bio = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
@@ -70,7 +88,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     consent: bool = False
 
     def __post_init__(self) -> None:
-        self.email = self.email.strip().lower()
+        self.email = clean_email(self.email)
         self.display_name = self.display_name.strip()
         if not self.display_name:
             raise ValueError("display_name: may not be blank")
