@@ -34,19 +34,31 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    data_dir: Path, database_url: str | None = None, demo: bool = True
+    data_dir: Path,
+    database_url: str | None = None,
+    demo: bool = True,
+    workers: int = 1,
+    environ: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
-    """Start the service (with the demo community unless `demo` is False) and stop it after."""
+    """Start the service (with the demo community unless `demo` is False) and stop it after.
+
+    With `workers` > 1 it runs `passerelle serve --workers N`: N processes, each with its own
+    connection pool, answer the requests (what concurrency tests need). `environ` adds
+    PASSERELLE_* settings.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PASSERELLE_")}
     env["PASSERELLE_DATA_DIR"] = str(data_dir)
+    env.update(environ or {})
     if database_url:
         env["PASSERELLE_DATABASE_URL"] = database_url
     cli = [sys.executable, "-m", "service.cli"]
     if demo:
         subprocess.run([*cli, "demo", "load"], env=env, check=True, capture_output=True)
     port = free_port()
-    process = subprocess.Popen(
-        [
+    if workers > 1:
+        command = [*cli, "serve", "--port", str(port), "--workers", str(workers)]
+    else:
+        command = [
             sys.executable,
             "-m",
             "uvicorn",
@@ -58,11 +70,8 @@ def live_server(
             str(port),
             "--log-level",
             "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+        ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
