@@ -50,6 +50,7 @@ from service.questionnaire.controllers import (
     ResponsesImportController,
 )
 from service.read_side import provide_read_side
+from service.request_checks import check_request
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
 from service.training.cache import TrainingCache
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[authenticated_api],
+        before_request=check_request,
         lifespan=[lifespan],
         state=State(
             {

@@ -86,6 +86,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     capacity: Capacity = 0
     tools: ToolList = msgspec.field(default_factory=list)
     consent: bool = False
+    peer_exchange: bool = True
 
     def __post_init__(self) -> None:
         self.email = clean_email(self.email)
@@ -119,7 +120,8 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     consent: bool | UnsetType = UNSET
     paused: bool | UnsetType = UNSET
     exclude_own_organization: bool | UnsetType = UNSET
-    version: int | UnsetType = UNSET
+    peer_exchange: bool | UnsetType = UNSET
+    version: Annotated[int, Meta(ge=1, le=2**31 - 1)] | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.display_name, str):
@@ -145,7 +147,12 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MemberRead(msgspec.Struct, kw_only=True):
-    """A profile as returned by the API. `email` is null when the caller may not see it."""
+    """A profile as returned by the API. `email` and `needs` are null when the caller may not
+    see them (anyone but the member themself and animators: see docs/permissions.md).
+
+    `peer_exchange`: open to peer exchange (requests of kind `peer`), whatever the coaching
+    `capacity`.
+    """
 
     id: int
     email: str | None
@@ -159,7 +166,7 @@ class MemberRead(msgspec.Struct, kw_only=True):
     network_level: NetworkLevel
     bio: str
     offers: list[str]
-    needs: list[str]
+    needs: list[str] | None
     topics: list[str]
     capacity: int
     tools: list[Tool]
@@ -168,6 +175,7 @@ class MemberRead(msgspec.Struct, kw_only=True):
     consent_version: str | None = None
     paused: bool
     exclude_own_organization: bool
+    peer_exchange: bool = True
     created_at: datetime
     updated_at: datetime
     version: int

@@ -52,11 +52,12 @@ def _with_children(stmt: Select[tuple[Member]]) -> Select[tuple[Member]]:
 
 
 def to_read(member: Member, viewer: Principal | None) -> MemberRead:
-    """The API view of a profile; the email only for the member themself and animators."""
-    show_email = viewer is not None and viewer.may_manage(member.id)
+    """The API view of a profile; the email and need texts only for the member themself and
+    animators (`viewer` None: the full view, for server-side pages)."""
+    manages = viewer is None or viewer.may_manage(member.id)
     return MemberRead(
         id=member.id,
-        email=member.account.email if show_email else None,
+        email=member.account.email if manages else None,
         display_name=member.display_name,
         role=member.account.role,  # type: ignore[arg-type]
         job_title=member.job_title,
@@ -67,7 +68,7 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         network_level=member.network_level,  # type: ignore[arg-type]
         bio=member.bio,
         offers=[offer.text for offer in member.offers],
-        needs=[need.text for need in member.needs if need.status == "open"],
+        needs=[need.text for need in member.needs if need.status == "open"] if manages else None,
         topics=list(member.topics or []),
         capacity=member.capacity,
         tools=list(member.tools or []),  # type: ignore[arg-type]
@@ -76,6 +77,7 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         consent_version=member.consent_version,
         paused=member.paused,
         exclude_own_organization=member.exclude_own_organization,
+        peer_exchange=member.peer_exchange,
         created_at=member.created_at,
         updated_at=member.updated_at,
         version=member.version,

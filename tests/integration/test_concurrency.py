@@ -199,3 +199,30 @@ def test_accept_and_withdraw_never_both_succeed(server: Server) -> None:
             assert final == "withdrawn"
             assert "capacity" not in accepted.text.lower()
             assert "withdrawn" in accepted.json()["detail"]
+
+
+def test_simultaneous_accepts_never_exceed_capacity(server: Server) -> None:
+    coach = server.person("coach", capacity=2)
+    request_ids = []
+    for _ in range(12):
+        mentee = server.person()
+        created = httpx.post(
+            f"{server.url}/api/match-requests",
+            headers=mentee.headers,
+            json={"mentee_id": mentee.member_id, "coach_id": coach.member_id},
+        )
+        created.raise_for_status()
+        request_ids.append(created.json()["id"])
+    responses = race(
+        [
+            lambda client, i=i: client.post(
+                f"{server.url}/api/match-requests/{i}/accept", headers=coach.headers
+            )
+            for i in request_ids
+        ]
+    )
+    assert codes(responses) == {200: 2, 409: 10}, [r.text for r in responses]
+    accepted = httpx.get(
+        f"{server.url}/api/match-requests?role=coach&status=accepted", headers=coach.headers
+    )
+    assert accepted.json()["total"] == 2

@@ -1,0 +1,70 @@
+"""Checks every request goes through before its parameters are parsed (one place, app-wide).
+
+- No control character (NUL included) in any query or path parameter: PostgreSQL text cannot
+  hold NUL, and nothing a person types needs one. 400 naming the parameter.
+- JSON bodies are decoded strictly against the handler's schema: `{"capacity": "3"}`,
+  `{"paused": "false"}`, `{"consent": 1}` or `{"dry_run": 0}` are 400 naming the field (Litestar
+  itself converts bodies leniently, so that "3" would become 3).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
+
+_AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def _refuse_control_characters(request: Request[Any, Any, Any]) -> None:
+    params = [("query", key, value) for key, value in request.query_params.multi_items()]
+    params += [
+        ("path", key, value) for key, value in request.path_params.items() if isinstance(value, str)
+    ]
+    for source, key, value in params:
+        if _has_control(key) or _has_control(str(value)):
+            message = "caractère de contrôle interdit (NUL, retour chariot, tabulation…)"
+            raise ValidationException(
+                detail=f"Paramètre '{key}' refusé : {message}.",
+                extra=[{"key": key, "message": message, "source": source}],
+            )
+
+
+async def _decode_body_strictly(request: Request[Any, Any, Any]) -> None:
+    field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if field is None or request.method not in _BODY_METHODS:
+        return
+    body = await request.body()
+    if not body.strip() and field.is_optional:
+        return
+    try:
+        msgspec.json.decode(body, type=field.annotation, strict=True)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        at = _AT_PATH.search(text)
+        message = text[: at.start()] if at else text
+        key = at.group("path") if at and at.group("path") else None
+        raise ValidationException(
+            detail=f"Validation failed for {request.method} {request.url.path}",
+            extra=[{"message": message, "key": key, "source": "body"}],
+        ) from None
+    except msgspec.DecodeError:
+        return  # malformed JSON: Litestar answers its own 400
+
+
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """App-wide `before_request`: refuse control characters and loosely typed JSON."""
+    _refuse_control_characters(request)
+    await _decode_body_strictly(request)
+
+
+__all__ = ["check_request"]
