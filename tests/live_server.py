@@ -1,4 +1,5 @@
-"""A real Passerelle server (uvicorn subprocess) on a free loopback port, for black-box tests."""
+"""A real Passerelle server (`passerelle serve` subprocess) on a free loopback port, for black-box
+tests."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """Start the service (with the demo community unless `demo` is False) and stop it after.
 
-    With `workers` > 1 it runs `passerelle serve --workers N`: N processes, each with its own
-    connection pool, answer the requests (what concurrency tests need). `environ` adds
+    It runs `passerelle serve` as in production; with `workers` > 1, N processes, each with its
+    own connection pool, answer the requests (what concurrency tests need). `environ` adds
     PASSERELLE_* settings.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PASSERELLE_")}
@@ -55,22 +56,7 @@ def live_server(
     if demo:
         subprocess.run([*cli, "demo", "load"], env=env, check=True, capture_output=True)
     port = free_port()
-    if workers > 1:
-        command = [*cli, "serve", "--port", str(port), "--workers", str(workers)]
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "service.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+    command = [*cli, "serve", "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
     try:
