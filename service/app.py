@@ -42,7 +42,7 @@ from service.matches.index import MatchingIndex
 from service.matches.snapshots import snapshot_path
 from service.members.controllers import MemberController, NeedController
 from service.members.read_cache import MemberReadCache
-from service.openapi import document_errors, document_raw_bodies
+from service.openapi import document_errors, document_raw_bodies, precise_schemas
 from service.pages import PAGE_HANDLERS
 from service.questionnaire.controllers import (
     ExpectationsController,
@@ -50,7 +50,7 @@ from service.questionnaire.controllers import (
     ResponsesImportController,
 )
 from service.read_side import provide_read_side
-from service.request_checks import check_request
+from service.request_checks import check_request, route_methods
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
 from service.training.cache import TrainingCache
@@ -163,4 +163,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     document_errors(app)
     document_raw_bodies(app)
+    precise_schemas(app)
+    app.state.allowed_methods = route_methods(app)
     return app

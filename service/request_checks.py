@@ -5,6 +5,8 @@
 - JSON bodies are decoded strictly against the handler's schema: `{"capacity": "3"}`,
   `{"paused": "false"}`, `{"consent": 1}` or `{"dry_run": 0}` are 400 naming the field (Litestar
   itself converts bodies leniently, so that "3" would become 3).
+- `OPTIONS` answers 204 with `Allow` listing every method of the path (Litestar's automatic
+  handler lists only the methods known when it was created).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import unicodedata
 from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Litestar, Request, Response
 from litestar.exceptions import ValidationException
+from litestar.status_codes import HTTP_204_NO_CONTENT
 
 _AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -61,10 +64,28 @@ async def _decode_body_strictly(request: Request[Any, Any, Any]) -> None:
         return  # malformed JSON: Litestar answers its own 400
 
 
-async def check_request(request: Request[Any, Any, Any]) -> None:
-    """App-wide `before_request`: refuse control characters and loosely typed JSON."""
+def route_methods(app: Litestar) -> dict[int, str]:
+    """For each automatic OPTIONS handler, the `Allow` value of its path (every method)."""
+    allowed: dict[int, str] = {}
+    for route in app.routes:
+        methods = sorted(getattr(route, "methods", ()))
+        for handler in getattr(route, "route_handlers", ()):
+            if "OPTIONS" in handler.http_methods:
+                allowed[id(handler)] = ", ".join(methods)
+    return allowed
+
+
+async def check_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """App-wide `before_request`: refuse control characters and loosely typed JSON; answer
+    OPTIONS with every method of the path."""
+    if request.method == "OPTIONS":
+        allow = request.app.state.allowed_methods.get(id(request.route_handler))
+        if allow:
+            return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": allow})
+        return None
     _refuse_control_characters(request)
     await _decode_body_strictly(request)
+    return None
 
 
-__all__ = ["check_request"]
+__all__ = ["check_request", "route_methods"]
