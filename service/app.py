@@ -6,9 +6,10 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
@@ -34,7 +35,7 @@ from service.dependencies import (
     provide_settings,
     provide_training_cache,
 )
-from service.errors import EXCEPTION_HANDLERS
+from service.errors import EXCEPTION_HANDLERS, infrastructure_error_handler
 from service.health import health, liveness
 from service.imports.controllers import ImportController
 from service.matches.controllers import MatchController, MatchRequestController
@@ -44,6 +45,7 @@ from service.members.controllers import MemberController, NeedController
 from service.members.read_cache import MemberReadCache
 from service.openapi import document_errors, document_raw_bodies, precise_schemas
 from service.pages import PAGE_HANDLERS
+from service.pages.guards import infrastructure_error_page, is_page
 from service.questionnaire.controllers import (
     ExpectationsController,
     QuestionnaireController,
@@ -83,6 +85,24 @@ ROUTE_HANDLERS = [
     health,
     liveness,
 ]
+
+
+def _infrastructure_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Storage and engine failures raised before a page handler runs (the session look-up in
+    the middleware): a French page for pages, JSON for the API."""
+    if is_page(request):
+        return infrastructure_error_page(request, exc)
+    return infrastructure_error_handler(request, exc)
+
+
+EXCEPTIONS = {
+    **EXCEPTION_HANDLERS,
+    **{
+        kind: _infrastructure_error
+        for kind, handler in EXCEPTION_HANDLERS.items()
+        if handler is infrastructure_error_handler
+    },
+}
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -130,7 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "reads": Provide(provide_read_side, sync_to_thread=False),
             "training_cache": Provide(provide_training_cache, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=EXCEPTIONS,
         guards=[authenticated_api],
         before_request=check_request,
         lifespan=[lifespan],

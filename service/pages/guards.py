@@ -94,6 +94,11 @@ def infrastructure_error_page(request: Request[Any, Any, Any], exc: Exception) -
     return page
 
 
+def is_page(request: Request[Any, Any, Any]) -> bool:
+    """True for browser pages (everything but the API and the OpenAPI document)."""
+    return not request.url.path.startswith(("/api/", "/schema"))
+
+
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ServiceError: service_error_page,
     ValidationException: http_error_page,
@@ -108,6 +113,8 @@ __all__ = [
     "PAGE_EXCEPTION_HANDLERS",
     "animator_only",
     "coach_only",
+    "infrastructure_error_page",
+    "is_page",
     "principal",
     "signed_in",
     "trainer_only",

@@ -155,3 +155,20 @@ async def test_a_read_only_postgresql_database_is_reported(
                 text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
             )
         await admin.dispose()
+
+
+async def test_pages_get_a_french_page_when_the_database_is_unreachable(
+    client: Client, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even when the failure happens before the page runs (the session look-up)."""
+    from service.accounts import middleware
+
+    member = await actors.create()
+    down = OperationalError("SELECT ...", {}, ConnectionRefusedError("Connect call failed"))
+    monkeypatch.setattr(middleware, "authenticate_token", _raising(down))
+    page = await client.get("/profil", headers=member.headers)
+    assert page.status_code == 503
+    assert "text/html" in page.headers["content-type"] and "injoignable" in page.text
+    assert int(page.headers["retry-after"]) > 0
+    api = await client.get("/api/members", headers=member.headers)
+    assert api.status_code == 503 and api.headers["content-type"].startswith("application/json")
