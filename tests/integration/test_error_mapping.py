@@ -22,7 +22,9 @@ from matching import errors as matching_errors
 from service.app import create_app
 from service.settings import Settings
 from service.training import demand
+from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 from tests.integration.actors import Actors
+from tests.integration.conftest import reset_postgres
 
 Client = AsyncTestClient[Any]
 
@@ -123,11 +125,11 @@ async def test_a_read_only_sqlite_database_is_reported(tmp_path: Path) -> None:
         assert "lecture seule" in registered.json()["detail"]
 
 
-async def test_a_read_only_postgresql_database_is_reported(
-    database_url: str, tmp_path: Path
-) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the SQLite case is the test above")
+async def test_a_read_only_postgresql_database_is_reported(tmp_path: Path) -> None:
+    database_url = postgres_url()
+    if database_url is None:
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_URL_VARIABLE}")
+    await reset_postgres(database_url)
     settings = Settings(database_url=database_url, data_dir=tmp_path, index_snapshot=False)
     async with AsyncTestClient(app=create_app(settings)) as client:
         assert (await client.get("/api/health")).json()["database"] == "ok"
