@@ -62,12 +62,14 @@ def test_member_adds_a_need_finds_a_coach_and_sends_a_request(new_page: Any) -> 
 def test_coach_accepts_a_request(new_page: Any, base_url: str) -> None:
     mentee = newcomer(base_url, "Dominique Lenoir", needs=[NEED])
     coach_id = member_id_of(base_url, DEMO_LOGINS["coach"])
+    needs = httpx.get(f"{base_url}/api/members/{mentee.member_id}/needs", headers=mentee.headers)
     sent = httpx.post(
         f"{base_url}/api/match-requests",
         headers=mentee.headers,
         json={
             "mentee_id": mentee.member_id,
             "coach_id": coach_id,
+            "need_id": needs.json()["items"][0]["id"],
             "message": "Bonjour, votre expérience m'aiderait beaucoup.",
         },
     )
