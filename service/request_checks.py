@@ -2,6 +2,7 @@
 
 - No control character (NUL included) in any query or path parameter: PostgreSQL text cannot
   hold NUL, and nothing a person types needs one. 400 naming the parameter.
+- No NUL in any string of a JSON body, whatever the schema says (400 naming the field).
 - JSON bodies are decoded strictly against the handler's schema: `{"capacity": "3"}`,
   `{"paused": "false"}`, `{"consent": 1}` or `{"dry_run": 0}` are 400 naming the field (Litestar
   itself converts bodies leniently, so that "3" would become 3).
@@ -42,9 +43,48 @@ def _refuse_control_characters(request: Request[Any, Any, Any]) -> None:
             )
 
 
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """Where a NUL character sits in decoded JSON (`field`, `rows[2].email`), or None."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                return f"{path}.{key}".lstrip(".")
+            found = _nul_path(item, f"{path}.{key}".lstrip("."))
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _refuse_nul_in_json(body: bytes) -> None:
+    if b"\\u0000" not in body:  # JSON can only carry NUL escaped
+        return
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return
+    key = _nul_path(decoded)
+    if key is not None:
+        message = "caractère NUL interdit"
+        raise ValidationException(
+            detail=f"Champ '{key}' refusé : {message}.",
+            extra=[{"key": key, "message": message, "source": "body"}],
+        )
+
+
 async def _decode_body_strictly(request: Request[Any, Any, Any]) -> None:
+    if request.method not in _BODY_METHODS:
+        return
+    if request.headers.get("content-type", "").startswith("application/json"):
+        _refuse_nul_in_json(await request.body())
     field = request.route_handler.parsed_fn_signature.parameters.get("data")
-    if field is None or request.method not in _BODY_METHODS:
+    if field is None:
         return
     body = await request.body()
     if not body.strip() and field.is_optional:
