@@ -6,14 +6,16 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -35,7 +37,7 @@ from service.dependencies import (
     provide_themes,
     provide_training_cache,
 )
-from service.errors import EXCEPTION_HANDLERS
+from service.errors import EXCEPTION_HANDLERS, infrastructure_error_handler
 from service.health import health, liveness
 from service.imports.controllers import ImportController
 from service.matches.controllers import MatchController, MatchRequestController
@@ -43,14 +45,16 @@ from service.matches.index import MatchingIndex
 from service.matches.snapshots import snapshot_path
 from service.members.controllers import MemberController, NeedController
 from service.members.read_cache import MemberReadCache
-from service.openapi import document_errors, document_raw_bodies
+from service.openapi import document_errors, document_raw_bodies, precise_schemas
 from service.pages import PAGE_HANDLERS
+from service.pages.guards import infrastructure_error_page, is_page
 from service.questionnaire.controllers import (
     ExpectationsController,
     QuestionnaireController,
     ResponsesImportController,
 )
 from service.read_side import provide_read_side
+from service.request_checks import check_request, route_methods
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
 from service.themes.controllers import ThemeController
@@ -86,6 +90,24 @@ ROUTE_HANDLERS = [
     health,
     liveness,
 ]
+
+
+def _infrastructure_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Storage and engine failures raised before a page handler runs (the session look-up in
+    the middleware): a French page for pages, JSON for the API."""
+    if is_page(request):
+        return infrastructure_error_page(request, exc)
+    return infrastructure_error_handler(request, exc)
+
+
+EXCEPTIONS = {
+    **EXCEPTION_HANDLERS,
+    **{
+        kind: _infrastructure_error
+        for kind, handler in EXCEPTION_HANDLERS.items()
+        if handler is infrastructure_error_handler
+    },
+}
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -137,8 +159,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "training_cache": Provide(provide_training_cache, sync_to_thread=False),
             "themes": Provide(provide_themes, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=EXCEPTIONS,
         guards=[authenticated_api],
+        before_request=check_request,
         lifespan=[lifespan],
         state=State(
             {
@@ -163,9 +186,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"BearerToken": []}],
+            # JSON and YAML only: the HTML viewers load their scripts from CDNs.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         debug=settings.debug,
     )
     document_errors(app)
     document_raw_bodies(app)
+    precise_schemas(app)
+    app.state.allowed_methods = route_methods(app)
     return app

@@ -100,7 +100,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         _print_demo_logins()
     sys.stdout.flush()
     os.environ["PASSERELLE_MIGRATE_ON_START"] = "false"
-    run_server(args.host, args.port, args.workers, args.log_level, args.access_log)
+    run_server(
+        args.host,
+        args.port,
+        args.workers,
+        args.log_level,
+        args.access_log,
+        settings.forwarded_allow_ips,
+    )
     return EXIT_OK
 
 
@@ -113,14 +120,16 @@ def cmd_db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
     """Create an animator account (or promote an existing one)."""
+    from service.accounts.password_rules import password_problem
     from service.accounts.services import create_animator
 
-    password = args.password or getpass.getpass("Password (10 characters or more): ")
-    if len(password) < 10:
-        print("error: the password needs at least 10 characters", file=sys.stderr)
+    password = args.password or getpass.getpass("Mot de passe (12 caractères ou plus) : ")
+    name = args.name or args.email.split("@")[0]
+    problem = password_problem(password, [args.email, name])
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     _upgrade(settings)
-    name = args.name or args.email.split("@")[0]
     member = _with_session(
         settings,
         lambda session: create_animator(session, email=args.email, password=password, name=name),

@@ -7,6 +7,7 @@ layers that need them too (`catalogue.modules.REGIONS`, `matching.reasons`), and
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 from catalogue.modules import REGIONS
@@ -44,6 +45,24 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold_accents(text).lower()).strip()
 
 
+def search_key(text: str) -> str:
+    """Text as it is searched: NFKC, accents and case folded, spaces collapsed.
+
+    Unlike `fold`, punctuation is kept, so that a search for `%` or `_` finds those characters
+    (the LIKE pattern escapes them, see `like_pattern`).
+    """
+    return " ".join(fold_accents(unicodedata.normalize("NFKC", text)).casefold().split())
+
+
+def like_pattern(query: str) -> str:
+    """`%<query as searched>%` with LIKE's wildcards escaped (use with `escape="\\"`)."""
+    key = search_key(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{key}%"
+
+
+LIKE_ESCAPE = "\\"
+
+
 _REGION_ALIASES: dict[str, str] = {fold(name): name for name in REGIONS}
 _REGION_ALIASES.update(
     {
@@ -71,9 +90,12 @@ def normalize_region(value: str) -> str:
 __all__ = [
     "CONSENT_TEXT",
     "CONSENT_TEXT_VERSION",
+    "LIKE_ESCAPE",
     "ORGANIZATION_TYPE_LABELS",
     "REGIONS",
     "ROLES",
     "fold",
+    "like_pattern",
     "normalize_region",
+    "search_key",
 ]

@@ -1,7 +1,8 @@
-"""Security headers on every response: a CSP without inline scripts, no framing, no sniffing.
+"""Security headers on every response: a CSP without inline scripts, no framing, no sniffing,
+and HSTS when the service is served over HTTPS (`PASSERELLE_SECURE_COOKIES=true`).
 
-The OpenAPI viewers under `/schema` load their own scripts, so they get the same headers but a
-CSP that allows them; everything else runs with `script-src 'self'`.
+The OpenAPI document is served as JSON and YAML only (no viewer loading scripts from a CDN), so
+`/schema` runs under the same strict CSP as every page.
 """
 
 from __future__ import annotations
@@ -16,11 +17,7 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-SCHEMA_CONTENT_SECURITY_POLICY = (
-    "default-src 'self' https:; script-src 'self' 'unsafe-inline' https:; "
-    "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: https:; "
-    "object-src 'none'; frame-ancestors 'none'"
-)
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -36,18 +33,17 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        policy = (
-            SCHEMA_CONTENT_SECURITY_POLICY
-            if scope["path"].startswith("/schema")
-            else CONTENT_SECURITY_POLICY
-        )
+        settings = getattr(scope["app"].state, "settings", None)
+        hsts = bool(settings is not None and settings.secure_cookies)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = policy
+                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
                 for name, value in COMMON_HEADERS.items():
                     headers[name] = value
+                if hsts:
+                    headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
             await send(message)
 
         await next_app(scope, receive, send_with_headers)

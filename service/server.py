@@ -5,6 +5,10 @@ asyncio never turns on TCP_NODELAY for accepted connections and every keep-alive
 about 40 ms for the client's delayed ACK (uvicorn issue #3149, open at the time of writing).
 `run` binds the socket the same way, gives it back its TCP protocol number, and hands it to
 uvicorn's own multiprocess supervisor. One worker is left to `uvicorn.run` unchanged.
+
+Client addresses (sign-in throttling) come from the connection, never from `X-Forwarded-For`,
+unless the proxies are listed in `PASSERELLE_FORWARDED_ALLOW_IPS` (uvicorn would otherwise trust
+the header from 127.0.0.1, or from what its own `FORWARDED_ALLOW_IPS` variable says).
 """
 
 from __future__ import annotations
@@ -26,9 +30,29 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
-def run(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+def proxy_options(forwarded_allow_ips: str) -> dict[str, object]:
+    """uvicorn's proxy settings: `X-Forwarded-*` trusted only from the listed proxies."""
+    if not forwarded_allow_ips:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
+
+
+def run(
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    access_log: bool,
+    forwarded_allow_ips: str = "",
+) -> None:
     """Serve the app factory until interrupted."""
-    options = {"factory": True, "host": host, "port": port, "log_level": log_level}
+    options = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        **proxy_options(forwarded_allow_ips),
+    }
     if workers <= 1:
         uvicorn.run(APP, access_log=access_log, **options)  # type: ignore[arg-type]
         return

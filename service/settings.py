@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth_cache_seconds: float = 30.0
     index_snapshot: bool = True
     theme_refresh_seconds: float = 60.0
+    forwarded_allow_ips: str = ""
+    """Proxies whose X-Forwarded-For is trusted (comma-separated addresses); none by default."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,6 +81,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             auth_cache_seconds=float(env.get("PASSERELLE_AUTH_CACHE_SECONDS", 30)),
             index_snapshot=_flag(env.get("PASSERELLE_INDEX_SNAPSHOT", "true")),
             theme_refresh_seconds=float(env.get("PASSERELLE_THEME_REFRESH_SECONDS", 60)),
+            forwarded_allow_ips=",".join(
+                part.strip()
+                for part in env.get("PASSERELLE_FORWARDED_ALLOW_IPS", "").split(",")
+                if part.strip()
+            ),
         )
     except ValueError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

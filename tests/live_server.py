@@ -1,4 +1,5 @@
-"""A real Passerelle server (uvicorn subprocess) on a free loopback port, for black-box tests."""
+"""A real Passerelle server (`passerelle serve` subprocess) on a free loopback port, for black-box
+tests."""
 
 from __future__ import annotations
 
@@ -34,35 +35,29 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    data_dir: Path, database_url: str | None = None, demo: bool = True
+    data_dir: Path,
+    database_url: str | None = None,
+    demo: bool = True,
+    workers: int = 1,
+    environ: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
-    """Start the service (with the demo community unless `demo` is False) and stop it after."""
+    """Start the service (with the demo community unless `demo` is False) and stop it after.
+
+    It runs `passerelle serve` as in production; with `workers` > 1, N processes, each with its
+    own connection pool, answer the requests (what concurrency tests need). `environ` adds
+    PASSERELLE_* settings.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PASSERELLE_")}
     env["PASSERELLE_DATA_DIR"] = str(data_dir)
+    env.update(environ or {})
     if database_url:
         env["PASSERELLE_DATABASE_URL"] = database_url
     cli = [sys.executable, "-m", "service.cli"]
     if demo:
         subprocess.run([*cli, "demo", "load"], env=env, check=True, capture_output=True)
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "service.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    command = [*cli, "serve", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S

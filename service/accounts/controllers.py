@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from service.accounts import services
+from service.accounts.emails import fold_email
 from service.accounts.principal import Principal
 from service.accounts.schemas import (
     InvitationAccept,
@@ -63,7 +64,7 @@ class AuthController(Controller):
         data: JSONBody[TokenRequest],
     ) -> TokenResponse:
         throttle: SignInThrottle = request.app.state.sign_in_throttle
-        email = data.email.strip().lower()
+        email = fold_email(data.email)
         address = request.client.host if request.client else "unknown"
         throttle.check(email, address)
         try:
@@ -73,7 +74,7 @@ class AuthController(Controller):
         except AuthenticationError:
             throttle.failed(email, address)
             raise
-        throttle.succeeded(email)
+        throttle.succeeded(email, address)
         return TokenResponse(access_token=token, expires_at=record.expires_at)
 
     @post("/revoke", status_code=HTTP_204_NO_CONTENT, summary="Revoke the token used")

@@ -44,6 +44,9 @@ async def authenticated_api(
     """App-wide guard: every `/api` route needs a principal unless marked `opt={"public": True}`.
 
     Guards run before bodies are parsed, so an anonymous call is always a 401, never a 400.
+    `OPTIONS` is public everywhere: it only answers which methods a path takes (`Allow`).
     """
+    if connection.scope["method"] == "OPTIONS":
+        return
     if connection.scope["path"].startswith("/api/") and not handler.opt.get("public"):
         principal_of(connection)

@@ -75,6 +75,13 @@ class PrincipalCache:
         self._entries = {d: e for d, e in self._entries.items() if e[0].account_id not in ids}
 
 
+def forget_accounts_everywhere(account_ids: Iterable[int]) -> None:
+    """Every cache of this process forgets these accounts (their tokens were revoked in bulk)."""
+    ids = set(account_ids)
+    for cache in list(_caches):
+        cache.forget_accounts(ids)
+
+
 IDENTITY_FIELDS = {Account: ("role", "is_active"), ApiToken: ("revoked_at", "expires_at")}
 """The columns whose change alters what a token grants."""
 

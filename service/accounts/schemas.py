@@ -8,9 +8,16 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from service.members.schemas import NO_NUL, DisplayName, Email
+from service.members.schemas import NO_NUL, DisplayName, Email, clean_email
 
-Password = Annotated[str, Meta(min_length=10, max_length=256, description="At least 10 characters")]
+Password = Annotated[
+    str,
+    Meta(
+        max_length=256,
+        description="At least 12 characters, at least 4 different ones, not a common password, "
+        "not built on one's e-mail address, name or « passerelle » (422 naming `password`)",
+    ),
+]
 
 
 class RegisterRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -21,7 +28,7 @@ class RegisterRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     display_name: DisplayName
 
     def __post_init__(self) -> None:
-        self.email = self.email.strip().lower()
+        self.email = clean_email(self.email)
         self.display_name = self.display_name.strip()
         if not self.display_name:
             raise ValueError("display_name: may not be blank")
@@ -30,7 +37,7 @@ class RegisterRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Email and password exchanged for a bearer token."""
 
-    email: Annotated[str, Meta(max_length=254, pattern=NO_NUL)]
+    email: Annotated[str, Meta(max_length=320, pattern=NO_NUL)]
     password: Annotated[str, Meta(max_length=256)]
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from service.accounts.emails import fold_email, normalize_email
+from service.accounts.password_rules import check_password
 from service.accounts.passwords import hash_password, verify_password
 from service.accounts.principal import Principal
+from service.accounts.principal_cache import forget_accounts_everywhere
 from service.accounts.tokens import new_token, token_digest
 from service.db.models import Account, ApiToken, Member, utcnow
 from service.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -19,8 +22,8 @@ INVITATION = "invitation"
 
 
 async def find_account(session: AsyncSession, email: str) -> Account | None:
-    """The account with this email (case-insensitive), if any."""
-    return await session.scalar(select(Account).where(Account.email == email.strip().lower()))
+    """The account with this email (compared in its normalised form), if any."""
+    return await session.scalar(select(Account).where(Account.email == fold_email(email)))
 
 
 async def register(
@@ -34,6 +37,7 @@ async def register(
             "An account already exists for this email.",
             [{"key": "email", "message": "already registered"}],
         )
+    check_password(password, [email, display_name])
     account = Account(email=email, password_hash=hash_password(password), role="member")
     member = Member(account=account, display_name=display_name)
     session.add(member)
@@ -123,40 +127,67 @@ async def create_invitation(
     return token, record
 
 
-async def accept_invitation(session: AsyncSession, *, token: str, password: str) -> Member:
-    """Consume an invitation token and set the account's password."""
-    record = await session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.kind == INVITATION)
-        .with_for_update()
+async def revoke_all_tokens(session: AsyncSession, account_id: int) -> None:
+    """Revoke every bearer token, session and pending invitation of the account (its password
+    changed): they stop working at once in this worker, within the principal cache's delay in
+    the others."""
+    now = utcnow()
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
     )
-    if (
-        record is None
-        or record.used_at is not None
-        or record.revoked_at is not None
-        or record.expires_at <= utcnow()
-    ):
-        raise AuthenticationError("This invitation is unknown, expired or already used.")
-    record.used_at = utcnow()
-    account = await session.get_one(Account, record.account_id)
+    forget_accounts_everywhere([account_id])
+
+
+async def set_password(session: AsyncSession, account: Account, password: str) -> None:
+    """Give the account a new password and revoke everything signed in with the old one."""
     account.password_hash = hash_password(password)
+    await revoke_all_tokens(session, account.id)
+
+
+async def accept_invitation(session: AsyncSession, *, token: str, password: str) -> Member:
+    """Consume an invitation token (once, even under concurrent requests) and set the
+    account's password; every earlier token and session of the account is revoked."""
+    now = utcnow()
+    account_id = await session.scalar(
+        update(ApiToken)
+        .where(
+            ApiToken.token_hash == token_digest(token),
+            ApiToken.kind == INVITATION,
+            ApiToken.used_at.is_(None),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(ApiToken.account_id)
+        .execution_options(synchronize_session=False)
+    )
+    if account_id is None:
+        raise AuthenticationError("This invitation is unknown, expired or already used.")
+    account = await session.get_one(Account, account_id)
     member = await session.scalar(select(Member).where(Member.account_id == account.id))
     if member is None:  # pragma: no cover - every account has a profile
         raise NotFoundError("No profile for this account.")
+    check_password(password, [account.email, member.display_name])  # 422: invitation kept
+    await set_password(session, account, password)
     return member
 
 
 async def create_animator(session: AsyncSession, *, email: str, password: str, name: str) -> Member:
     """Create (or promote) an animator account; used by `passerelle admin create`."""
+    check_password(password, [email, name])
     account = await find_account(session, email)
     if account is None:
-        account = Account(email=email.strip().lower(), role="animator")
+        account = Account(email=normalize_email(email), role="animator")
         member = Member(account=account, display_name=name, consent=False)
         session.add(member)
     else:
         account.role = "animator"
         member = await session.scalar(select(Member).where(Member.account_id == account.id))
-    account.password_hash = hash_password(password)
+    await session.flush()
+    await set_password(session, account, password)
     await session.flush()
     assert member is not None
     return member

@@ -29,13 +29,33 @@ def head_revision() -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the schema of `engine`'s database to `revision` (default: the newest)."""
+    """Upgrade the schema of `engine`'s database to `revision` (default: the newest).
+
+    On SQLite foreign keys are off while migrations run: rebuilding a table (Alembic's batch
+    mode copies it, drops the original and renames the copy) would otherwise cascade the drop
+    to every row that refers to it. They are checked once the migrations are committed, and the
+    connection goes back to the pool with foreign keys on.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    sqlite = engine.dialect.name == "sqlite"
 
     def _upgrade(connection: object) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    async with engine.connect() as connection:
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.commit()
+        try:
+            async with connection.begin():
+                await connection.run_sync(_upgrade)
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by a migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.commit()

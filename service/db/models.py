@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -19,10 +20,14 @@ from sqlalchemy import (
     TypeDecorator,
     false,
     func,
+    true,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.engine.interfaces import ExecutionContext
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from service.reference import search_key
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -74,10 +79,16 @@ class Timestamped:
     )
 
 
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+"""SQLite reuses the largest id after a delete unless the table says AUTOINCREMENT; an id that
+comes back could let a cached token of a deleted account act as the next person."""
+
+
 class Account(Timestamped, Base):
     """Who signs in: email, argon2 password hash (none until an invitation is used), role."""
 
     __tablename__ = "accounts"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
@@ -89,16 +100,31 @@ class Account(Timestamped, Base):
     member: Mapped[Member] = relationship(back_populates="account", uselist=False)
 
 
+def _search_name_default(context: ExecutionContext) -> str:
+    """`search_name` for rows inserted with Core statements (bulk imports)."""
+    return search_key(str(context.get_current_parameters().get("display_name") or ""))
+
+
 class Member(Timestamped, Base):
-    """A member's profile: one per account."""
+    """A member's profile: one per account.
+
+    `version` is SQLAlchemy's version counter: every ORM UPDATE of a profile says
+    `WHERE version = <the version read>` and raises `StaleDataError` when another write got
+    there first, so two saves of the same version cannot both succeed. `search_name` is the
+    display name as searched (accents and case folded), kept by `display_name`'s validator.
+    """
 
     __tablename__ = "members"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
     )
     display_name: Mapped[str] = mapped_column(String(120), index=True)
+    search_name: Mapped[str] = mapped_column(
+        String(120), default=_search_name_default, server_default=""
+    )
     job_title: Mapped[str] = mapped_column(String(200), default="")
     organization: Mapped[str] = mapped_column(String(200), default="")
     organization_type: Mapped[str] = mapped_column(String(32), default="autre")
@@ -117,6 +143,7 @@ class Member(Timestamped, Base):
     exclude_own_organization: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    peer_exchange: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     account: Mapped[Account] = relationship(back_populates="member", lazy="joined")
     needs: Mapped[list[Need]] = relationship(
@@ -125,6 +152,13 @@ class Member(Timestamped, Base):
     offers: Mapped[list[Offer]] = relationship(
         back_populates="member", cascade="all, delete-orphan", order_by="Offer.position"
     )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @validates("display_name")
+    def _keep_search_name(self, _: str, value: str) -> str:
+        self.search_name = search_key(value)
+        return value
 
 
 class Need(Timestamped, Base):
@@ -162,6 +196,7 @@ class ApiToken(Base):
     """A bearer token or a single-use invitation, stored as a SHA-256 hash only."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     account_id: Mapped[int] = mapped_column(
@@ -173,6 +208,11 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+PAIR_LOW_SQL = "CASE WHEN mentee_id < coach_id THEN mentee_id ELSE coach_id END"
+PAIR_HIGH_SQL = "CASE WHEN mentee_id < coach_id THEN coach_id ELSE mentee_id END"
+"""The two members of a request, smaller id first: the pair whatever its direction."""
 
 
 class MatchRequest(Timestamped, Base):
@@ -202,6 +242,27 @@ class MatchRequest(Timestamped, Base):
     outcome: Mapped[str | None] = mapped_column(String(24), nullable=True)
     mentee_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     coach_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pair_low: Mapped[int] = mapped_column(
+        IdType, Computed(PAIR_LOW_SQL, persisted=True), nullable=True
+    )
+    pair_high: Mapped[int] = mapped_column(
+        IdType, Computed(PAIR_HIGH_SQL, persisted=True), nullable=True
+    )
+
+
+BLOCKING_STATUSES = ("proposed", "info_requested", "accepted", "declined")
+"""A request in one of these states blocks a new request between the same two members (in
+either direction); withdrawn and closed requests do not."""
+
+_blocking = MatchRequest.status.in_(BLOCKING_STATUSES)
+Index(
+    "uq_match_requests_blocking_pair",
+    MatchRequest.pair_low,
+    MatchRequest.pair_high,
+    unique=True,
+    sqlite_where=_blocking,
+    postgresql_where=_blocking,
+)
 
 
 class Lesson(Base):
@@ -232,7 +293,7 @@ class IndexChange(Base):
 
     seq: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     member_id: Mapped[int] = mapped_column(IdType, index=True)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class TrainingModule(Timestamped, Base):

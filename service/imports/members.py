@@ -158,8 +158,7 @@ async def import_members(
         ):
             report.unchanged += 1
             continue
-        member.version += 1
-        member.updated_at = utcnow()
+        member.updated_at = utcnow()  # the UPDATE bumps `version` (SQLAlchemy's version counter)
         updated_ids.append(member.id)
     report.updated = len(updated_ids)
     await session.flush()

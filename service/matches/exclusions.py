@@ -13,11 +13,19 @@ PENDING = ("proposed", "info_requested")
 _CHUNK = 500
 
 
+COACHING = "mentor"
+"""The request kind that uses a coach's capacity; peer exchange does not."""
+
+
 def accepted_count_query(member_id: int):  # type: ignore[no-untyped-def]
-    """How many accepted pairs `member_id` answers for (counts against their capacity)."""
+    """How many accepted mentor pairs `member_id` answers for (they count against capacity)."""
     return (
         select(func.count(MatchRequest.id))
-        .where(MatchRequest.coach_id == member_id, MatchRequest.status == "accepted")
+        .where(
+            MatchRequest.coach_id == member_id,
+            MatchRequest.status == "accepted",
+            MatchRequest.kind == COACHING,
+        )
         .scalar_subquery()
     )
 
@@ -36,10 +44,10 @@ async def remaining_capacity(session: AsyncSession, member_id: int) -> int:
 
 
 async def accepted_counts(session: AsyncSession) -> dict[int, int]:
-    """Accepted pairs per answering member (only members who have some)."""
+    """Accepted mentor pairs per answering member (only members who have some)."""
     rows = await session.execute(
         select(MatchRequest.coach_id, func.count(MatchRequest.id))
-        .where(MatchRequest.status == "accepted")
+        .where(MatchRequest.status == "accepted", MatchRequest.kind == COACHING)
         .group_by(MatchRequest.coach_id)
     )
     return {int(member_id): int(count) for member_id, count in rows}
@@ -72,7 +80,8 @@ async def pending_mentees(session: AsyncSession) -> set[int]:
 
 
 class PairBook:
-    """Per member: who they already have a request with, and their accepted pairs as answerer.
+    """Per member: who they already have a request with (a withdrawn request does not count),
+    and their accepted mentor pairs as answerer.
 
     Loaded whole at a rebuild, then reloaded for the members the change log names (every
     request event logs both of its members).
@@ -87,10 +96,15 @@ class PairBook:
         """Every request's pair and accepted count."""
         book = cls()
         rows = await session.execute(
-            select(MatchRequest.mentee_id, MatchRequest.coach_id, MatchRequest.status)
+            select(
+                MatchRequest.mentee_id,
+                MatchRequest.coach_id,
+                MatchRequest.status,
+                MatchRequest.kind,
+            )
         )
-        for mentee, coach, status in rows:
-            book._add(int(mentee), int(coach), status)
+        for mentee, coach, status, kind in rows:
+            book._add(int(mentee), int(coach), status, kind)
         return book
 
     async def reload(self, session: AsyncSession, member_ids: Collection[int]) -> None:
@@ -103,24 +117,30 @@ class PairBook:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             rows = await session.execute(
-                select(MatchRequest.mentee_id, MatchRequest.coach_id, MatchRequest.status).where(
-                    or_(MatchRequest.mentee_id.in_(chunk), MatchRequest.coach_id.in_(chunk))
-                )
+                select(
+                    MatchRequest.mentee_id,
+                    MatchRequest.coach_id,
+                    MatchRequest.status,
+                    MatchRequest.kind,
+                ).where(or_(MatchRequest.mentee_id.in_(chunk), MatchRequest.coach_id.in_(chunk)))
             )
-            for mentee, coach, status in rows:
-                self._add(int(mentee), int(coach), status, only=wanted)
+            for mentee, coach, status, kind in rows:
+                self._add(int(mentee), int(coach), status, kind, only=wanted)
 
-    def _add(self, mentee: int, coach: int, status: str, only: set[int] | None = None) -> None:
-        for me, other in ((mentee, coach), (coach, mentee)):
-            if only is None or me in only:
-                self._partners.setdefault(me, set()).add(other)
-        if status == "accepted" and (only is None or coach in only):
+    def _add(
+        self, mentee: int, coach: int, status: str, kind: str, only: set[int] | None = None
+    ) -> None:
+        if status != "withdrawn":
+            for me, other in ((mentee, coach), (coach, mentee)):
+                if only is None or me in only:
+                    self._partners.setdefault(me, set()).add(other)
+        if status == "accepted" and kind == COACHING and (only is None or coach in only):
             self._accepted[coach] = self._accepted.get(coach, 0) + 1
 
     def partners(self, member_id: int) -> set[int]:
-        """Everyone `member_id` has a request with, in any status (never proposed again)."""
+        """Everyone `member_id` has a request with, withdrawn ones aside (never proposed again)."""
         return self._partners.get(member_id, set())
 
     def accepted(self, member_id: int) -> int:
-        """Accepted pairs `member_id` answers for (they count against their capacity)."""
+        """Accepted mentor pairs `member_id` answers for (they count against their capacity)."""
         return self._accepted.get(member_id, 0)

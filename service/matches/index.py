@@ -9,9 +9,9 @@ changes (`service.themes.model`), the worker re-encodes every member in the back
 swaps the new index in. Several workers stay consistent because each replays the same log; the
 newest `seq` applied is the index version.
 
-Besides the engine, the index keeps what the queries exclude: members at capacity (accepted
-pairs as the answering side >= declared capacity, or no capacity declared) and, per member,
-everyone they already have a request with.
+Besides the engine, the index keeps what the queries exclude: coaches at capacity (accepted
+mentor pairs >= declared capacity, or no capacity declared) and, per member, everyone they
+already have a request with (withdrawn requests aside).
 
 Commits can land out of `seq` order (a transaction that took seq 5 may commit after the one that
 took seq 6), so the worker's `LogCursor` remembers the holes below the newest entry it saw and
@@ -92,7 +92,6 @@ class MatchingIndex:
         self._coaches: set[int] = set()
         self._pairs = PairBook()
         self.answers = AnswerCache()
-        self._full: set[int] = set()
         self._full_coaches: set[int] = set()
 
     @property
@@ -162,6 +161,7 @@ class MatchingIndex:
                     "holes": sorted(cursor.holes),
                     "members": len(engine),
                     "theme_model": self._themes.current.version,
+                    "featurizer": engine.featurizer.fingerprint,
                 }
             await anyio.to_thread.run_sync(save_index, engine, self._snapshot_dir, metadata)
 
@@ -177,7 +177,7 @@ class MatchingIndex:
         self._coaches = {profile.id for profile in profiles if profile.is_coach}
         self.member_ids = set(self._capacity)
         self._pairs = pairs
-        self._full, self._full_coaches = set(), set()
+        self._full_coaches = set()
         self._update_room(self.member_ids)
         self._cursor = cursor
         self.version = cursor.high
@@ -265,19 +265,15 @@ class MatchingIndex:
         self._update_room(member_ids)
 
     def _update_room(self, member_ids: set[int]) -> None:
+        """Coaches and trainers without room: no capacity declared, or every place taken."""
         for member_id in member_ids:
             capacity = self._capacity.get(member_id)
-            if capacity is not None and (
+            full = capacity is not None and (
                 capacity <= 0 or self._pairs.accepted(member_id) >= capacity
-            ):
-                self._full.add(member_id)
-                (
-                    self._full_coaches.add
-                    if member_id in self._coaches
-                    else self._full_coaches.discard
-                )(member_id)
+            )
+            if full and member_id in self._coaches:
+                self._full_coaches.add(member_id)
             else:
-                self._full.discard(member_id)
                 self._full_coaches.discard(member_id)
 
     def _notify(self, member_ids: set[int] | None) -> None:
@@ -297,13 +293,10 @@ class MatchingIndex:
         """Declared capacity minus accepted pairs as the answering side (never below zero)."""
         return max(self._capacity.get(member_id, 0) - self._pairs.accepted(member_id), 0)
 
-    def no_room(self, coaches_only: bool = False) -> frozenset[int] | set[int]:
-        """Indexed members who cannot take anyone new: no capacity declared, or it is full.
-
-        `coaches_only` leaves out plain members (a mentor query never proposes them anyway),
-        which keeps the exclusion list short. Read-only: the caller must not change it.
-        """
-        return self._full_coaches if coaches_only else self._full
+    def no_room(self) -> frozenset[int] | set[int]:
+        """Coaches and trainers who cannot accompany anyone new: no capacity declared, or it is
+        full (peer exchange needs no capacity). Read-only: the caller must not change it."""
+        return self._full_coaches
 
     def partners(self, member_id: int) -> set[int]:
         """Everyone `member_id` already has a request with, in any status."""

@@ -35,6 +35,7 @@ def to_profile(member: Member) -> MemberProfile:
         ),
         topics=tuple(member.topics or ()),
         capacity=member.capacity,
+        peer_exchange=member.peer_exchange,
         available=not member.paused,
     )
 

@@ -57,7 +57,8 @@ async def find_matches(
     key, version = ("matches", member_id, kind, limit), index.version
     answer: MatchesResponse | None = index.answers.get(key, version)
     if answer is None:
-        exclude = index.no_room(coaches_only=kind == "mentor").union(index.partners(member_id))
+        partners = index.partners(member_id)
+        exclude = index.no_room().union(partners) if kind == "mentor" else partners
         query = engine.mentors_for if kind == "mentor" else engine.peers_for
         matches = query(
             member_id,

@@ -1,23 +1,32 @@
 """The match-request lifecycle: propose, ask / reply, accept (capacity-safe), decline, close.
 
-Capacity is enforced by one conditional UPDATE that only succeeds while the answering member's
-accepted pairs are fewer than their capacity. On PostgreSQL the answering member's row is locked
-first (`SELECT ... FOR UPDATE`) so concurrent accepts run one after the other; on SQLite the
-UPDATE is the transaction's first write, which takes the database write lock, so the count it
-reads cannot change under it.
+Every rule holds under concurrency because the database enforces it:
+
+- one blocking request (proposed, info_requested, accepted or declined) per pair of members,
+  whatever its direction: the unique partial index `uq_match_requests_blocking_pair`;
+- every status change is one conditional UPDATE on the expected status (`WHERE status IN
+  (...)`), so of an accept and a withdraw racing, exactly one happens and the other is a 409
+  saying what the request became;
+- capacity (mentor requests only: peer exchange is not coaching) is enforced by the accept's
+  UPDATE, which only succeeds while the coach's accepted mentor pairs are fewer than their
+  capacity. On PostgreSQL the coach's row is locked first (`SELECT ... FOR UPDATE`) so
+  concurrent accepts run one after the other; on SQLite the UPDATE is the transaction's first
+  write, which takes the database write lock, so the count it reads cannot change under it.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.profiles import COACH_ROLES
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
-from service.db.models import Lesson, MatchRequest, Member, Need, utcnow
+from service.db.models import BLOCKING_STATUSES, Lesson, MatchRequest, Member, Need, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from service.matches.exclusions import PENDING, accepted_count_query, remaining_capacity
 from service.matches.schemas import (
@@ -85,6 +94,11 @@ async def create_request(
     coach = await _member(session, data.coach_id, "coach_id")
     if data.kind == "mentor" and coach.account.role not in COACH_ROLES:
         raise InvalidInputError.for_field("coach_id", "this member is not a coach or trainer")
+    if data.kind == "peer" and not coach.peer_exchange:
+        raise ConflictError(
+            "This person is not open to peer exchange.",
+            [{"key": "coach_id", "message": "not open to peer exchange"}],
+        )
     if coach.paused:
         raise ConflictError("This person has paused new requests for now.")
     if data.need_id is not None:
@@ -96,12 +110,13 @@ async def create_request(
             or_(
                 and_(MatchRequest.mentee_id == mentee.id, MatchRequest.coach_id == coach.id),
                 and_(MatchRequest.mentee_id == coach.id, MatchRequest.coach_id == mentee.id),
-            )
+            ),
+            MatchRequest.status.in_(BLOCKING_STATUSES),
         )
     )
     if existing is not None:
-        raise ConflictError(f"These two members already have a request (#{existing}).")
-    if await remaining_capacity(session, coach.id) <= 0:
+        raise _pair_taken(existing)
+    if data.kind == "mentor" and await remaining_capacity(session, coach.id) <= 0:
         raise ConflictError("This person has no capacity left.")
     request = MatchRequest(
         kind=data.kind,
@@ -112,9 +127,17 @@ async def create_request(
         created_by=created_by,
     )
     session.add(request)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent request for the same pair won the unique index
+        raise _pair_taken(None) from None
     await record_changes(session, [mentee.id, coach.id])  # a new pair: never proposed again
     return request
+
+
+def _pair_taken(existing: int | None) -> ConflictError:
+    which = f" (#{existing})" if existing is not None else ""
+    return ConflictError(f"These two members already have a request{which}.")
 
 
 async def get_request(session: AsyncSession, principal: Principal, request_id: int) -> MatchRequest:
@@ -127,6 +150,29 @@ async def get_request(session: AsyncSession, principal: Principal, request_id: i
     return request
 
 
+async def _transition(
+    session: AsyncSession, request: MatchRequest, expected: tuple[str, ...], **values: Any
+) -> None:
+    """Change the request with one UPDATE that only applies while its status is `expected`.
+
+    409 naming the status it has now when a concurrent change got there first.
+    """
+    result = await session.execute(
+        update(MatchRequest)
+        .where(MatchRequest.id == request.id, MatchRequest.status.in_(expected))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise await _moved_on(session, request.id)
+    await session.refresh(request)
+
+
+async def _moved_on(session: AsyncSession, request_id: int) -> ConflictError:
+    status = await session.scalar(select(MatchRequest.status).where(MatchRequest.id == request_id))
+    return ConflictError(f"The request is {status}: this is not possible now.")
+
+
 def _require(request: MatchRequest, principal: Principal, side: str, *statuses: str) -> None:
     owner = request.coach_id if side == "coach" else request.mentee_id
     if principal.member_id != owner:
@@ -137,23 +183,33 @@ def _require(request: MatchRequest, principal: Principal, side: str, *statuses: 
 
 
 async def accept(session: AsyncSession, principal: Principal, request_id: int) -> MatchRequest:
-    """Accept a pending request; 409 when the answering member has no capacity left."""
+    """Accept a pending request; 409 when it moved on meanwhile, or (mentor requests) when the
+    answering member has no capacity left."""
     request = await get_request(session, principal, request_id)
     _require(request, principal, "coach", *PENDING)
     await session.execute(select(Member.id).where(Member.id == request.coach_id).with_for_update())
     now = utcnow()
+    conditions: list[ColumnElement[bool]] = [
+        MatchRequest.id == request.id,
+        MatchRequest.status.in_(PENDING),
+    ]
+    if request.kind == "mentor":
+        conditions.append(
+            accepted_count_query(request.coach_id)
+            < select(Member.capacity).where(Member.id == request.coach_id).scalar_subquery()
+        )
     result = await session.execute(
         update(MatchRequest)
-        .where(
-            MatchRequest.id == request.id,
-            MatchRequest.status.in_(PENDING),
-            accepted_count_query(request.coach_id)
-            < select(Member.capacity).where(Member.id == request.coach_id).scalar_subquery(),
-        )
+        .where(*conditions)
         .values(status="accepted", responded_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        status = await session.scalar(
+            select(MatchRequest.status).where(MatchRequest.id == request.id)
+        )
+        if status not in PENDING:
+            raise ConflictError(f"The request is {status}: this is not possible now.")
         raise ConflictError("No capacity left: every place you declared is taken.")
     await record_changes(session, [request.mentee_id, request.coach_id])  # one place fewer
     await session.refresh(request)
@@ -166,8 +222,7 @@ async def decline(
     """Decline; with `pause`, stop receiving suggestions and requests until unpaused."""
     request = await get_request(session, principal, request_id)
     _require(request, principal, "coach", *PENDING)
-    now = utcnow()
-    request.status, request.responded_at, request.updated_at = "declined", now, now
+    await _transition(session, request, PENDING, status="declined", responded_at=utcnow())
     if pause:
         coach = await session.get_one(Member, request.coach_id)
         coach.paused = True
@@ -181,8 +236,8 @@ async def withdraw(session: AsyncSession, principal: Principal, request_id: int)
     """The member who asked takes a pending request back."""
     request = await get_request(session, principal, request_id)
     _require(request, principal, "mentee", *PENDING)
-    request.status, request.updated_at = "withdrawn", utcnow()
-    await session.flush()
+    await _transition(session, request, PENDING, status="withdrawn")
+    await record_changes(session, [request.mentee_id, request.coach_id])  # the pair is free
     return request
 
 
@@ -192,8 +247,7 @@ async def ask(
     """The coach asks for more information; the request waits for the mentee's reply."""
     request = await get_request(session, principal, request_id)
     _require(request, principal, "coach", "proposed")
-    request.status, request.question, request.updated_at = "info_requested", question, utcnow()
-    await session.flush()
+    await _transition(session, request, ("proposed",), status="info_requested", question=question)
     return request
 
 
@@ -203,8 +257,7 @@ async def reply(
     """The mentee answers the coach's question; the request is back with the coach."""
     request = await get_request(session, principal, request_id)
     _require(request, principal, "mentee", "info_requested")
-    request.status, request.answer, request.updated_at = "proposed", answer, utcnow()
-    await session.flush()
+    await _transition(session, request, ("info_requested",), status="proposed", answer=answer)
     return request
 
 
@@ -255,12 +308,8 @@ async def close(
     participant_side(request, principal)
     if request.status != "accepted":
         raise ConflictError(f"The request is {request.status}: only an accepted pair closes.")
-    now = utcnow()
-    request.status, request.outcome, request.closed_at, request.updated_at = (
-        "closed",
-        body.outcome,
-        now,
-        now,
+    await _transition(
+        session, request, ("accepted",), status="closed", outcome=body.outcome, closed_at=utcnow()
     )
     await _record_feedback(session, request, principal, body.rating, body.lesson, body.share_lesson)
     await session.flush()

@@ -7,24 +7,27 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from matching.scoring import MatchConfig
 from service.db.session import make_engine
 from service.matches.index import MatchingIndex
-from service.matches.snapshots import needs_rebuild, snapshot_path
+from service.matches.snapshots import needs_rebuild, prune_log, snapshot_path
 from service.settings import Settings
 from service.themes.model import ThemeKeeper
 
 
 async def prepare_snapshot(settings: Settings) -> int | None:
-    """Build and save the snapshot if missing, foreign or too old; how many members it indexed."""
+    """Build and save the snapshot if missing, foreign, of another model or too old (how many
+    members it indexed, None when the one on disk still fits); then prune the change log."""
     engine = make_engine(settings.database_url)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     directory = snapshot_path(settings.data_dir)
     try:
-        if not await needs_rebuild(sessionmaker, directory):
-            return None
         themes = ThemeKeeper(sessionmaker, MatchConfig(), refresh_seconds=0)
         await themes.start()
-        index = MatchingIndex(sessionmaker, themes, directory)
-        await index.build()
-        await index.save_snapshot()
-        return len(index.engine)
+        built = None
+        if await needs_rebuild(sessionmaker, directory, themes.current.featurizer.fingerprint):
+            index = MatchingIndex(sessionmaker, themes, directory)
+            await index.build()
+            await index.save_snapshot()
+            built = len(index.engine)
+        await prune_log(sessionmaker, directory)
+        return built
     finally:
         await engine.dispose()

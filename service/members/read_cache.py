@@ -66,6 +66,7 @@ class MemberReadCache:
             self._forgotten_at[member_id] = stamp
 
 
-def as_seen_by(read: MemberRead, show_email: bool) -> MemberRead:
-    """The profile without its email for callers who may not see it."""
-    return read if show_email else msgspec.structs.replace(read, email=None)
+def as_seen_by(read: MemberRead, manages: bool) -> MemberRead:
+    """The profile as the directory shows it to someone who does not manage it: without the
+    email and the need texts (see docs/permissions.md)."""
+    return read if manages else msgspec.structs.replace(read, email=None, needs=None)

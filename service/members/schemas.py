@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from service.accounts.emails import normalize_email
 from service.reference import (
     NeedStatus,
     NetworkLevel,
@@ -17,10 +18,27 @@ from service.reference import (
     normalize_region,
 )
 
-EMAIL_PATTERN = r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]{2,}$"
-
-Email = Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=254, description="A valid email")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters: refuse them everywhere
+
+Email = Annotated[
+    str,
+    Meta(
+        max_length=320,
+        pattern=NO_NUL,
+        description="An e-mail address: normalised (NFKC, invisible characters removed, lower "
+        "case), then a-z, digits and . _ + - before @ and a domain name (see the README)",
+    ),
+]
+
+
+def clean_email(value: str) -> str:
+    """The normalised address, or ValueError naming `email` (for `__post_init__`)."""
+    try:
+        return normalize_email(value)
+    except ValueError as exc:
+        raise ValueError(f"email: {exc}") from None
+
+
 DisplayName = Annotated[str, Meta(min_length=1, max_length=120, pattern=NO_NUL)]
 ShortText = Annotated[str, Meta(max_length=200, pattern=NO_NUL)]
 Bio = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
@@ -68,9 +86,10 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     capacity: Capacity = 0
     tools: ToolList = msgspec.field(default_factory=list)
     consent: bool = False
+    peer_exchange: bool = True
 
     def __post_init__(self) -> None:
-        self.email = self.email.strip().lower()
+        self.email = clean_email(self.email)
         self.display_name = self.display_name.strip()
         if not self.display_name:
             raise ValueError("display_name: may not be blank")
@@ -101,7 +120,8 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     consent: bool | UnsetType = UNSET
     paused: bool | UnsetType = UNSET
     exclude_own_organization: bool | UnsetType = UNSET
-    version: int | UnsetType = UNSET
+    peer_exchange: bool | UnsetType = UNSET
+    version: Annotated[int, Meta(ge=1, le=2**31 - 1)] | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.display_name, str):
@@ -127,7 +147,12 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MemberRead(msgspec.Struct, kw_only=True):
-    """A profile as returned by the API. `email` is null when the caller may not see it."""
+    """A profile as returned by the API. `email` and `needs` are null when the caller may not
+    see them (anyone but the member themself and animators: see docs/permissions.md).
+
+    `peer_exchange`: open to peer exchange (requests of kind `peer`), whatever the coaching
+    `capacity`.
+    """
 
     id: int
     email: str | None
@@ -141,7 +166,7 @@ class MemberRead(msgspec.Struct, kw_only=True):
     network_level: NetworkLevel
     bio: str
     offers: list[str]
-    needs: list[str]
+    needs: list[str] | None
     topics: list[str]
     capacity: int
     tools: list[Tool]
@@ -150,6 +175,7 @@ class MemberRead(msgspec.Struct, kw_only=True):
     consent_version: str | None = None
     paused: bool
     exclude_own_organization: bool
+    peer_exchange: bool = True
     created_at: datetime
     updated_at: datetime
     version: int

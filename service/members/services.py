@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
@@ -16,7 +17,7 @@ from service.errors import ConflictError, InvalidInputError, NotFoundError, Perm
 from service.members.read_cache import MemberReadCache, as_seen_by
 from service.members.reads import load_member_read
 from service.members.schemas import MemberCreate, MemberRead, MemberUpdate, NeedRead
-from service.reference import CONSENT_TEXT_VERSION, fold
+from service.reference import CONSENT_TEXT_VERSION, LIKE_ESCAPE, fold, like_pattern
 
 PROFILE_FIELDS = (
     "display_name",
@@ -32,6 +33,7 @@ PROFILE_FIELDS = (
     "tools",
     "paused",
     "exclude_own_organization",
+    "peer_exchange",
 )
 
 
@@ -50,11 +52,12 @@ def _with_children(stmt: Select[tuple[Member]]) -> Select[tuple[Member]]:
 
 
 def to_read(member: Member, viewer: Principal | None) -> MemberRead:
-    """The API view of a profile; the email only for the member themself and animators."""
-    show_email = viewer is not None and viewer.may_manage(member.id)
+    """The API view of a profile; the email and need texts only for the member themself and
+    animators (`viewer` None: the full view, for server-side pages)."""
+    manages = viewer is None or viewer.may_manage(member.id)
     return MemberRead(
         id=member.id,
-        email=member.account.email if show_email else None,
+        email=member.account.email if manages else None,
         display_name=member.display_name,
         role=member.account.role,  # type: ignore[arg-type]
         job_title=member.job_title,
@@ -65,7 +68,7 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         network_level=member.network_level,  # type: ignore[arg-type]
         bio=member.bio,
         offers=[offer.text for offer in member.offers],
-        needs=[need.text for need in member.needs if need.status == "open"],
+        needs=[need.text for need in member.needs if need.status == "open"] if manages else None,
         topics=list(member.topics or []),
         capacity=member.capacity,
         tools=list(member.tools or []),  # type: ignore[arg-type]
@@ -74,6 +77,7 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         consent_version=member.consent_version,
         paused=member.paused,
         exclude_own_organization=member.exclude_own_organization,
+        peer_exchange=member.peer_exchange,
         created_at=member.created_at,
         updated_at=member.updated_at,
         version=member.version,
@@ -110,9 +114,8 @@ async def list_members(
         conditions.append(Member.region == filters.region)
     if filters.organization_type:
         conditions.append(Member.organization_type == filters.organization_type)
-    if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        conditions.append(func.lower(Member.display_name).like(pattern))
+    if filters.q and filters.q.strip():
+        conditions.append(Member.search_name.like(like_pattern(filters.q), escape=LIKE_ESCAPE))
     base = select(Member).join(Member.account).where(*conditions)
     total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
     page = await session.scalars(
@@ -226,26 +229,55 @@ async def create_member(session: AsyncSession, data: MemberCreate) -> Member:
     return member
 
 
+def stale_profile(given: int | None = None, current: int | None = None) -> ConflictError:
+    """409: the profile was saved by someone else since it was read."""
+    since = f" since version {given} (now {current})" if given is not None else ""
+    return ConflictError(
+        f"The profile changed{since}: reload it and apply your change again.",
+        [{"key": "version", "message": "stale version"}],
+    )
+
+
+async def lock_member(session: AsyncSession, member_id: int) -> None:
+    """Hold the member's row until the transaction ends, before counting what they have.
+
+    An UPDATE of the row takes its lock on PostgreSQL and the database's write lock on
+    SQLite, so that two requests checking a rule on the member's needs or requests (at most 10
+    open needs) run one after the other and each sees what the other committed.
+    """
+    await session.execute(
+        update(Member)
+        .where(Member.id == member_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def update_member(
     session: AsyncSession, viewer: Principal, member_id: int, patch: MemberUpdate
 ) -> Member:
-    """Apply a partial update; role changes are for animators; `version` guards lost updates."""
+    """Apply a partial update; role changes are for animators; `version` guards lost updates.
+
+    The UPDATE says `WHERE version = <version read>` (SQLAlchemy's version counter): of two
+    saves of the same version exactly one succeeds, the other is a 409.
+    """
     member = await get_managed_member(session, viewer, member_id)
     if isinstance(patch.version, int) and patch.version != member.version:
-        raise ConflictError(
-            f"The profile changed since version {patch.version} (now {member.version}): "
-            "reload it and apply your change again.",
-            [{"key": "version", "message": "stale version"}],
-        )
+        raise stale_profile(patch.version, member.version)
     changes = patch.changes()
     if "role" in changes:
         if not viewer.is_animator:
             raise PermissionDeniedError("Only an animator may change a role.")
         member.account.role = str(changes.pop("role"))
+    if "needs" in changes:  # replaces the open needs: count them under the member's lock
+        await lock_member(session, member_id)
+        await session.refresh(member, ["needs"])
     apply_profile(member, changes)
-    member.version += 1
     member.updated_at = utcnow()
-    await session.flush()
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise stale_profile() from None
     await record_changes(session, [member.id])
     return member
 
@@ -282,17 +314,24 @@ async def list_needs(
 MAX_OPEN_NEEDS = 10
 
 
-async def add_need(session: AsyncSession, viewer: Principal, member_id: int, text: str) -> Need:
-    """Add an open need; at most ten open needs per member."""
-    member = await get_managed_member(session, viewer, member_id)
-    open_needs = [need for need in member.needs if need.status == "open"]
-    if len(open_needs) >= MAX_OPEN_NEEDS:
+async def _check_room_for_open_need(session: AsyncSession, member_id: int, field: str) -> None:
+    """422 when the member already has `MAX_OPEN_NEEDS` open needs (counted under their lock)."""
+    await lock_member(session, member_id)
+    open_needs = await session.scalar(
+        select(func.count(Need.id)).where(Need.member_id == member_id, Need.status == "open")
+    )
+    if (open_needs or 0) >= MAX_OPEN_NEEDS:
         raise InvalidInputError.for_field(
-            "text", f"at most {MAX_OPEN_NEEDS} open needs: mark one met or withdrawn first"
+            field, f"at most {MAX_OPEN_NEEDS} open needs: mark one met or withdrawn first"
         )
+
+
+async def add_need(session: AsyncSession, viewer: Principal, member_id: int, text: str) -> Need:
+    """Add an open need; at most ten open needs per member, even under concurrent requests."""
+    await get_managed_member(session, viewer, member_id)
+    await _check_room_for_open_need(session, member_id, "text")
     need = Need(member_id=member_id, text=text, status="open")
     session.add(need)
-    member.updated_at = utcnow()
     await session.flush()
     await record_changes(session, [member_id])
     return need
@@ -305,6 +344,8 @@ async def update_need(
     need = await session.get(Need, need_id)
     if need is None or not viewer.may_manage(need.member_id):
         raise NotFoundError(f"Need {need_id} not found.")
+    if status == "open" and need.status != "open":
+        await _check_room_for_open_need(session, need.member_id, "status")
     if text is not None:
         need.text = text.strip()
     if status is not None and status != need.status:

@@ -80,7 +80,7 @@ async def expectations_csv(db_session: DbSession) -> Response[str]:
     figures = await dashboard.expectations(db_session, None)
     return Response(
         dashboard.to_csv(figures),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
         headers={"Content-Disposition": f'attachment; filename="attentes-v{figures.version}.csv"'},
     )
 

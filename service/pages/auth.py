@@ -8,6 +8,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from service.accounts.emails import fold_email
+from service.accounts.password_rules import password_problem
 from service.accounts.passwords import verify_password
 from service.accounts.principal import Principal
 from service.accounts.services import accept_invitation, find_account, revoke_token
@@ -15,10 +17,8 @@ from service.accounts.sessions import clear_session_cookie, open_session, set_se
 from service.accounts.throttle import SignInThrottle, TooManyAttemptsError
 from service.db.models import utcnow
 from service.dependencies import AppSettings, DbSession
-from service.errors import AuthenticationError
+from service.errors import AuthenticationError, InvalidInputError
 from service.pages.layout import read_form, redirect, render, text
-
-MIN_PASSWORD = 10
 
 HOME_OF_ROLE = {
     "member": "/profil",
@@ -66,13 +66,11 @@ async def sign_in(
         errors["password"] = "Saisissez votre mot de passe."
     throttle: SignInThrottle = request.app.state.sign_in_throttle
     address = request.client.host if request.client else "unknown"
-    key = email.strip().lower()
+    key = fold_email(email)
     try:
         throttle.check(key, address)
     except TooManyAttemptsError as exc:
-        errors["_"] = (
-            f"Trop de tentatives de connexion : réessayez dans {exc.retry_after // 60 + 1} minutes."
-        )
+        errors["_"] = exc.detail
         return render(request, "auth/sign_in.html", status_code=429, errors=errors, values=values)
     account = await find_account(db_session, email) if email else None
     if not errors:
@@ -82,7 +80,7 @@ async def sign_in(
             throttle.failed(key, address)
     if errors or account is None:
         return render(request, "auth/sign_in.html", status_code=400, errors=errors, values=values)
-    throttle.succeeded(key)
+    throttle.succeeded(key, address)
     token = await open_session(db_session, account.id)
     account.last_login_at = utcnow()
     await db_session.commit()
@@ -119,8 +117,9 @@ async def first_login(
     errors: dict[str, str] = {}
     if not token:
         errors["jeton"] = "Collez le code d'invitation reçu par e-mail."
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."
+    problem = password_problem(password)
+    if problem is not None:
+        errors["password"] = problem
     elif password != confirm:
         errors["confirmation"] = "Les deux mots de passe ne sont pas identiques."
     if not errors:
@@ -128,6 +127,9 @@ async def first_login(
             member = await accept_invitation(db_session, token=token, password=password)
         except AuthenticationError:
             errors["jeton"] = "Cette invitation est inconnue, expirée ou déjà utilisée."
+        except InvalidInputError as exc:  # the password repeats the person's own words
+            await db_session.rollback()
+            errors["password"] = exc.detail
         else:
             session_token = await open_session(db_session, member.account_id)
             await db_session.commit()

@@ -14,11 +14,14 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
+from matching.errors import MatchingError
 from matching.profiles import COACH_ROLES
 from service.accounts.guards import Guard, principal_of, requires_role
 from service.accounts.principal import Principal
-from service.errors import AuthenticationError, ServiceError
+from service.errors import AuthenticationError, ServiceError, answer_for, logger
 from service.pages.layout import french, render
 
 TRAINER_ROLES = ("trainer", "animator")
@@ -40,6 +43,8 @@ def _titles(status_code: int) -> str:
         404: "Page introuvable",
         409: "Action impossible",
         422: "Saisie refusée",
+        503: "Service momentanément indisponible",
+        507: "Stockage plein",
     }.get(status_code, "Une erreur est survenue")
 
 
@@ -73,16 +78,43 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     return render(request, "error.html", status_code=status, title=_titles(status), message=message)
 
 
+def infrastructure_error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Database, storage and matching-engine failures as a French page (never JSON)."""
+    answer = answer_for(exc)
+    if isinstance(exc, IntegrityError):
+        status, message, headers = 409, "Cette action entre en conflit avec des données.", None
+    elif answer is None:
+        logger.exception("unexpected error on a page")
+        status, message, headers = 500, "Une erreur inattendue est survenue.", None
+    else:
+        status, message, headers = answer.status_code, answer.detail, answer.headers
+    page = render(request, "error.html", status_code=status, title=_titles(status), message=message)
+    if headers:
+        page.headers.update(headers)
+    return page
+
+
+def is_page(request: Request[Any, Any, Any]) -> bool:
+    """True for browser pages (everything but the API and the OpenAPI document)."""
+    return not request.url.path.startswith(("/api/", "/schema"))
+
+
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ServiceError: service_error_page,
     ValidationException: http_error_page,
     HTTPException: http_error_page,
+    StaleDataError: infrastructure_error_page,
+    MatchingError: infrastructure_error_page,
+    DBAPIError: infrastructure_error_page,
+    OSError: infrastructure_error_page,
 }
 
 __all__ = [
     "PAGE_EXCEPTION_HANDLERS",
     "animator_only",
     "coach_only",
+    "infrastructure_error_page",
+    "is_page",
     "principal",
     "signed_in",
     "trainer_only",

@@ -88,6 +88,7 @@ _FRENCH = {
     "no capacity left": "Cette personne n'a plus de place disponible.",
     "No capacity left": "Plus de place : toutes les places que vous avez déclarées sont prises.",
     "paused new requests": "Cette personne a suspendu les nouvelles demandes.",
+    "not open to peer exchange": "Cette personne n'est pas ouverte aux échanges entre pairs.",
     "not given consent": (
         "Pour être mis·e en relation, acceptez d'apparaître dans l'annuaire (profil)."
     ),

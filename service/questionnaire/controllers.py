@@ -145,7 +145,11 @@ class ExpectationsController(Controller):
     ) -> Expectations:
         return await dashboard.expectations(db_session, version, training_cache)
 
-    @get("/expectations.csv", summary="The same figures as CSV", media_type="text/csv")
+    @get(
+        "/expectations.csv",
+        summary="The same figures as CSV",
+        media_type="text/csv; charset=utf-8",
+    )
     async def expectations_csv(
         self,
         db_session: DbSession,
@@ -155,7 +159,7 @@ class ExpectationsController(Controller):
         figures = await dashboard.expectations(db_session, version, training_cache)
         return Response(
             dashboard.to_csv(figures),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
             headers={
                 "Content-Disposition": f'attachment; filename="attentes-v{figures.version}.csv"'
             },

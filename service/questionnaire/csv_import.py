@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from service.accounts.emails import normalize_email
 from service.errors import InvalidInputError
-from service.members.schemas import EMAIL_PATTERN
 from service.questionnaire.mapping import (
     ColumnMapping,
     convert_cell,
@@ -27,7 +26,6 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 """Files above this size are refused before parsing (about 100,000 typical form rows)."""
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 20_000
-_EMAIL = re.compile(EMAIL_PATTERN)
 _LIMITS = {"display_name": 120, "organization": 200, "job_title": 200}
 _DELIMITERS = (";", ",", "\t")
 
@@ -113,10 +111,10 @@ def read_csv(data: bytes) -> CsvTable:
 
 def _member_field(name: str, cell: str) -> object:
     if name == "email":
-        email = cell.strip().lower()
-        if not _EMAIL.match(email) or len(email) > 254:
-            raise ValueError(f"not a valid email: {cell.strip()!r}")
-        return email
+        try:
+            return normalize_email(cell)
+        except ValueError:
+            raise ValueError(f"not a valid email: {cell.strip()!r}") from None
     if name == "consent":
         return convert_consent(cell)
     value = " ".join(cell.split())

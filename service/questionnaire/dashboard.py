@@ -6,7 +6,6 @@ for questions the version does not ask. Any count below `MASK_BELOW` is reported
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import Counter, defaultdict
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.text import analyze
+from service.csv_safety import SafeWriter
 from service.db.models import Member, Need
 from service.questionnaire.models import QuestionnaireResponse
 from service.questionnaire.schemas import (
@@ -267,7 +267,7 @@ CSV_HEADER = ("figure", "breakdown", "group", "category", "count", "n")
 def to_csv(figures: Expectations) -> str:
     """The figures as CSV rows `figure,breakdown,group,category,count,n` (UTF-8, `,`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")  # no cell can become a formula
     writer.writerow(CSV_HEADER)
     writer.writerow(("respondents", "overall", "", "", figures.respondents, figures.respondents))
 

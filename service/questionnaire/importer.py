@@ -272,8 +272,7 @@ def _apply(
         for child in (*member.needs, *member.offers)
     )
     if modified:
-        member.version += 1
-        member.updated_at = utcnow()
+        member.updated_at = utcnow()  # the UPDATE bumps `version` (version counter)
     return modified
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from service.accounts.principal import Principal
+from service.csv_safety import FORMULA_STARTS
 from service.db.changes import record_changes
 from service.db.models import Member, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError
@@ -76,6 +77,13 @@ def check_definition(data: QuestionnaireCreate) -> None:
             raise _definition_error(question, "duplicate key")
         seen.add(question.key)
         values = [choice.value for choice in question.choices]
+        formulas = [value for value in values if value.startswith(FORMULA_STARTS)]
+        if formulas:
+            raise _definition_error(
+                question,
+                f"a choice value may not start with = + - @, a tab or a carriage return "
+                f"(it would become a formula in CSV exports): {formulas}",
+            )
         if question.kind in ("single", "multiple") and not values:
             raise _definition_error(question, f"a '{question.kind}' question needs choices")
         if len(set(values)) != len(values):
@@ -410,8 +418,7 @@ async def submit_response(
     )
     raise_for_answers(errors)
     apply_profile(member, changes)
-    member.version += 1
-    member.updated_at = utcnow()
+    member.updated_at = utcnow()  # the UPDATE bumps `version` (SQLAlchemy's version counter)
     if response is None:
         response = QuestionnaireResponse(
             questionnaire_id=questionnaire.id, member_id=member.id, answers=clean, source="member"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import InvalidModuleError
@@ -16,7 +16,7 @@ from service.accounts.principal import Principal
 from service.db.models import TrainingModule, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.imports.validation import RowError
-from service.reference import normalize_region
+from service.reference import normalize_region, search_key
 from service.training.schemas import ModuleRead
 
 EDITORS = ("trainer", "animator")
@@ -124,19 +124,14 @@ async def list_modules(
         conditions.append(TrainingModule.format == format)
     if region:
         conditions.append(or_(TrainingModule.region.is_(None), TrainingModule.region == region))
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        conditions.append(
-            or_(
-                func.lower(TrainingModule.title).like(pattern),
-                func.lower(TrainingModule.summary).like(pattern),
-            )
-        )
     rows = list(
         await session.scalars(select(TrainingModule).where(*conditions).order_by(TrainingModule.id))
     )
     if audience:  # JSON lists: filtered here, portable across databases
         rows = [row for row in rows if audience in row.audience]
+    key = search_key(q or "")
+    if key:  # accents and case folded the same way on every database (a catalogue is small)
+        rows = [row for row in rows if key in search_key(f"{row.title}\n{row.summary}")]
     return rows[offset : offset + limit], len(rows)
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.live_server import live_server
+from tests.live_server import bearer, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -106,6 +109,52 @@ def sign_in(page: Any, role: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state("load")
     assert "/connexion" not in page.url, page.content()[:2000]
+
+
+NEWCOMER_PASSWORD = "des-mots-bien-a-moi"
+_newcomers = count(1)
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    """A member created for one test through the API (each test sets up what it needs)."""
+
+    member_id: int
+    email: str
+    display_name: str
+    headers: dict[str, str]
+
+
+def newcomer(base_url: str, display_name: str, role: str = "member", **profile: Any) -> Newcomer:
+    """A consenting member created by the demo animator, who set a password and signed in."""
+    animator = bearer(base_url, DEMO_LOGINS["animator"], DEMO_PASSWORD)
+    email = f"nouveau{next(_newcomers)}.{os.getpid()}@e2e.passerelle.fr"
+    created = httpx.post(
+        f"{base_url}/api/members",
+        headers=animator,
+        json={
+            "email": email,
+            "display_name": display_name,
+            "role": role,
+            "consent": True,
+            **profile,
+        },
+    )
+    created.raise_for_status()
+    member_id = created.json()["id"]
+    invitation = httpx.post(f"{base_url}/api/members/{member_id}/invitation", headers=animator)
+    httpx.post(
+        f"{base_url}/api/auth/invitation",
+        json={"token": invitation.json()["token"], "password": NEWCOMER_PASSWORD},
+    ).raise_for_status()
+    return Newcomer(member_id, email, display_name, bearer(base_url, email, NEWCOMER_PASSWORD))
+
+
+def member_id_of(base_url: str, email: str) -> int:
+    """The id of a demo account."""
+    response = httpx.get(f"{base_url}/api/me", headers=bearer(base_url, email, DEMO_PASSWORD))
+    response.raise_for_status()
+    return int(response.json()["id"])
 
 
 def serious_violations(page: Any) -> list[dict[str, Any]]:

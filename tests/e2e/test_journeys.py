@@ -1,7 +1,7 @@
-"""Main journeys in a real browser: find a coach, accept, adopt, import.
+"""Main journeys in a real browser: find a coach, accept, adopt, import, assign a cohort.
 
-The tests share one running service and run in file order: the coach accepts the request
-the member sent just before.
+The tests share one running service but none depends on another having run: each creates
+through the API the members and requests it needs.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import screenshot, sign_in
+import httpx
+
+from tests.e2e.conftest import DEMO_LOGINS, member_id_of, newcomer, screenshot, sign_in
 
 FORMS = Path(__file__).parents[1] / "data" / "forms"
 COACH_NAME = "Hélène Garnier"
@@ -57,19 +59,33 @@ def test_member_adds_a_need_finds_a_coach_and_sends_a_request(new_page: Any) -> 
     assert "en attente de réponse" in row.inner_text()
 
 
-def test_coach_accepts_the_request(new_page: Any) -> None:
+def test_coach_accepts_a_request(new_page: Any, base_url: str) -> None:
+    mentee = newcomer(base_url, "Dominique Lenoir", needs=[NEED])
+    coach_id = member_id_of(base_url, DEMO_LOGINS["coach"])
+    needs = httpx.get(f"{base_url}/api/members/{mentee.member_id}/needs", headers=mentee.headers)
+    sent = httpx.post(
+        f"{base_url}/api/match-requests",
+        headers=mentee.headers,
+        json={
+            "mentee_id": mentee.member_id,
+            "coach_id": coach_id,
+            "need_id": needs.json()["items"][0]["id"],
+            "message": "Bonjour, votre expérience m'aiderait beaucoup.",
+        },
+    )
+    assert sent.status_code == 201, sent.text
     page = new_page()
     sign_in(page, "coach")
     page.goto("/accompagnement/demandes")
-    card = page.locator("ul.cards > li").filter(has_text="Camille Durand")
+    card = page.locator("ul.cards > li").filter(has_text=mentee.display_name)
     assert NEED in card.inner_text()
     assert "votre expérience m'aiderait beaucoup" in card.inner_text()
     before = page.get_by_text(re.compile(r"Places disponibles : \d+")).first.inner_text()
-    page.get_by_role("button", name="Accepter la demande de Camille Durand").click()
+    page.get_by_role("button", name=f"Accepter la demande de {mentee.display_name}").click()
     assert "La demande est acceptée." in page.get_by_role("status").first.inner_text()
     after = page.get_by_text(re.compile(r"Places disponibles : \d+")).first.inner_text()
     assert int(after.split(":")[1]) == int(before.split(":")[1]) - 1
-    assert page.get_by_role("heading", name="Camille Durand").count() == 1
+    assert page.get_by_role("heading", name=mentee.display_name).count() == 1
     screenshot(page, "coach-demandes")
 
 
@@ -128,16 +144,25 @@ def test_animator_imports_a_csv_with_an_error_fixes_it_and_imports(
     assert page.get_by_role("rowheader").filter(has_text="Alice Durand").count() == 1
 
 
-def test_animator_runs_the_cohort_dry_run_then_confirms(new_page: Any) -> None:
+def test_animator_runs_the_cohort_dry_run_then_confirms(new_page: Any, base_url: str) -> None:
+    # A coach with free places whose offer answers a newcomer's need: the plan cannot be empty.
+    newcomer(
+        base_url,
+        "Sacha Coach",
+        role="coach",
+        capacity=3,
+        offers=["Management hybride, rituels d'équipe à distance"],
+    )
+    newcomer(base_url, "Alix Nouvelle", needs=[NEED])
     page = new_page()
     sign_in(page, "animator")
     page.goto("/animation/cohorte")
     page.get_by_role("button", name="Lancer la simulation").click()
     assert "Simulation" in page.get_by_role("heading", level=2).first.inner_text()
     confirm = page.get_by_role("button", name=re.compile("Confirmer et envoyer"))
-    if confirm.count():
-        confirm.click()
-        assert "Propositions créées" in page.get_by_role("heading", level=2).first.inner_text()
+    assert confirm.count() == 1, "the plan must propose at least one pair"
+    confirm.click()
+    assert "Propositions créées" in page.get_by_role("heading", level=2).first.inner_text()
 
 
 def test_sign_out_ends_the_session(new_page: Any) -> None:

@@ -1,4 +1,7 @@
-"""The database goes away: 503 and Retry-After, no crash, recovery alone, nothing half-written."""
+"""The database goes away: 503 and Retry-After, no crash, recovery alone, nothing half-written.
+
+The outage is played on a throw-away cluster (see `conftest.py`), never on the machine's own.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,29 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.faults.conftest import pg_ctl, wait_for_postgres
+from tests.conftest import postgres_url, run_coroutine
+from tests.faults.cluster import ThrowawayCluster
 from tests.live_server import bearer, live_server
+
+
+def _machine_cluster_answers() -> bool:
+    """The developer's PostgreSQL (PASSERELLE_TEST_DATABASE_URL), when configured, still answers."""
+    url = postgres_url()
+    if url is None:
+        return True
+
+    async def probe() -> int:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return int(await connection.scalar(text("SELECT 1")))
+        finally:
+            await engine.dispose()
+
+    return run_coroutine(probe) == 1
 
 
 def _rows(count: int) -> list[dict[str, object]]:
@@ -25,16 +48,14 @@ def _rows(count: int) -> list[dict[str, object]]:
     ]
 
 
-def test_outage_answers_503_then_recovers_alone(
-    pg_url: str, data_dir: Path, restore_postgres: None
-) -> None:
-    with live_server(data_dir, pg_url) as live:
+def test_outage_answers_503_then_recovers_alone(cluster: ThrowawayCluster, data_dir: Path) -> None:
+    with live_server(data_dir, cluster.url) as live:
         base = live.url
         headers = bearer(base, "animatrice@demo.passerelle.fr")
         assert httpx.get(f"{base}/api/members", headers=headers).status_code == 200
 
-        pg_ctl("stop")
-        wait_for_postgres(False)
+        cluster.stop()
+        assert _machine_cluster_answers(), "the machine's own PostgreSQL must stay up"
         for path in ("/api/members", "/api/health", "/api/members/1/matches"):
             response = httpx.get(f"{base}{path}", headers=headers, timeout=30)
             assert response.status_code == 503, (path, response.text)
@@ -42,8 +63,7 @@ def test_outage_answers_503_then_recovers_alone(
             assert "Traceback" not in response.text
         assert httpx.get(f"{base}/api/health/live", timeout=10).status_code == 200
 
-        pg_ctl("start")
-        wait_for_postgres(True)
+        cluster.start()
         deadline = time.monotonic() + 30
         status = None
         while time.monotonic() < deadline:
@@ -55,9 +75,9 @@ def test_outage_answers_503_then_recovers_alone(
 
 
 def test_an_import_cut_by_the_outage_leaves_no_partial_rows(
-    pg_url: str, data_dir: Path, restore_postgres: None
+    cluster: ThrowawayCluster, data_dir: Path
 ) -> None:
-    with live_server(data_dir, pg_url) as live:
+    with live_server(data_dir, cluster.url) as live:
         base = live.url
         headers = bearer(base, "animatrice@demo.passerelle.fr")
         before = httpx.get(f"{base}/api/members?limit=1", headers=headers).json()["total"]
@@ -75,10 +95,9 @@ def test_an_import_cut_by_the_outage_leaves_no_partial_rows(
         worker = threading.Thread(target=run_import)
         worker.start()
         time.sleep(1.0)
-        pg_ctl("stop")
+        cluster.stop()
         worker.join(timeout=120)
-        pg_ctl("start")
-        wait_for_postgres(True)
+        cluster.start()
 
         deadline = time.monotonic() + 30
         after = None

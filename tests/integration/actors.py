@@ -107,6 +107,24 @@ class Actors:
             await session.commit()
             return [request.id for request in requests]
 
+    async def request_between(self, coach_id: int, mentee_id: int) -> int:
+        """The pending request from `mentee_id` to `coach_id`, created unless it exists (a pair
+        has at most one pending request)."""
+        from sqlalchemy import select
+
+        async with self._sessionmaker() as session:
+            existing = await session.scalar(
+                select(MatchRequest.id).where(
+                    MatchRequest.mentee_id == mentee_id,
+                    MatchRequest.coach_id == coach_id,
+                    MatchRequest.status == "proposed",
+                )
+            )
+        if existing is not None:
+            return int(existing)
+        [created] = await self.requests_to(coach_id, [mentee_id])
+        return created
+
     async def import_starter_catalogue(self) -> None:
         """The shipped training catalogue, stored as published modules."""
         from catalogue.modules import load_catalogue, module_to_dict

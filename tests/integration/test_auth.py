@@ -12,8 +12,11 @@ from tests.integration.actors import PASSWORD, Actors
 Client = AsyncTestClient[Any]
 
 
+GOOD_PASSWORD = "pluie-sur-le-quai-42"
+
+
 async def _register(
-    client: Client, email: str = "alice@ville.fr", password: str = "0123456789"
+    client: Client, email: str = "alice@ville.fr", password: str = GOOD_PASSWORD
 ) -> Any:
     return await client.post(
         "/api/auth/register",
@@ -30,7 +33,7 @@ async def test_register_returns_the_new_profile_and_allows_sign_in(client: Clien
     assert profile["consent"] is False
 
     token = await client.post(
-        "/api/auth/token", json={"email": "alice@ville.fr", "password": "0123456789"}
+        "/api/auth/token", json={"email": "alice@ville.fr", "password": GOOD_PASSWORD}
     )
     assert token.status_code == 200
     assert token.json()["token_type"] == "bearer"
@@ -44,8 +47,53 @@ async def test_register_returns_the_new_profile_and_allows_sign_in(client: Clien
 
 async def test_register_refuses_short_passwords_naming_the_field(client: Client) -> None:
     response = await _register(client, password="court")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["extra"][0]["key"] == "password"
+    assert "au moins 12 caractères" in response.json()["detail"]
+
+
+async def test_weak_passwords_are_refused_in_french(client: Client) -> None:
+    """Ten spaces, digits in a row, « passerelle », the person's own e-mail or name."""
+    for weak in (
+        " " * 10,
+        " " * 12,
+        "0123456789",
+        "012345678901",
+        "passerelle",
+        "passerelle-2026",
+        "azertyuiop12",
+        "alice.martin.75",
+        "AliceMartin2026",
+    ):
+        response = await _register(client, "alice.martin@ville.fr", password=weak)
+        assert response.status_code == 422, weak
+        body = response.json()
+        assert body["extra"][0]["key"] == "password", weak
+        assert "mot de passe" in body["detail"].lower(), weak
+    assert (await _register(client, "alice.martin@ville.fr")).status_code == 201
+
+
+async def test_look_alike_emails_are_normalised_or_refused(client: Client) -> None:
+    assert (await _register(client, "alice1@ville.fr")).status_code == 201
+    # full-width letters and a trailing zero-width space fold to the same address: taken
+    for same in ("ａｌｉｃｅ1@ville.fr", "alice1@ville.fr\u200b", "ALICE1@VILLE.FR"):
+        response = await _register(client, same)
+        assert response.status_code == 409, same
+        assert response.json()["extra"][0]["key"] == "email"
+    # letters outside a-z (Cyrillic а, dotted İ) and markup are refused
+    for foreign in ("\u0430lice1@ville.fr", "ALİCE1@ville.fr", "<script>@x.fr"):
+        response = await _register(client, foreign)
+        assert response.status_code == 400, foreign
+        assert response.json()["extra"][0]["key"] == "email", foreign
+    # and the look-alike cannot sign in as anyone
+    token = await client.post(
+        "/api/auth/token", json={"email": "\u0430lice1@ville.fr", "password": GOOD_PASSWORD}
+    )
+    assert token.status_code == 401
+    folded = await client.post(
+        "/api/auth/token", json={"email": " ALICE1@ville.fr\u200b", "password": GOOD_PASSWORD}
+    )
+    assert folded.status_code == 200
 
 
 async def test_register_refuses_a_taken_email(client: Client) -> None:
@@ -101,7 +149,7 @@ async def test_invitation_lets_an_imported_member_set_a_password_once(
     member_id = created.json()["id"]
     # Imported accounts have no password until they accept an invitation.
     refused = await client.post(
-        "/api/auth/token", json={"email": "camille@cd33.fr", "password": "0123456789"}
+        "/api/auth/token", json={"email": "camille@cd33.fr", "password": GOOD_PASSWORD}
     )
     assert refused.status_code == 401
 
@@ -132,17 +180,41 @@ async def test_only_animators_issue_invitations(client: Client, actors: Actors) 
     assert response.status_code == 403
 
 
-async def test_repeated_wrong_passwords_are_throttled_with_429(
+async def test_repeated_wrong_passwords_from_one_address_must_wait_with_429(
     client: Client, actors: Actors
 ) -> None:
     alice = await actors.create()
     wrong = {"email": alice.email, "password": "not-the-password"}
-    codes = [(await client.post("/api/auth/token", json=wrong)).status_code for _ in range(11)]
-    assert codes[:10] == [401] * 10
-    assert codes[10] == 429
-    locked = await client.post("/api/auth/token", json={"email": alice.email, "password": PASSWORD})
-    assert locked.status_code == 429
-    assert int(locked.headers["retry-after"]) > 0
+    codes = [(await client.post("/api/auth/token", json=wrong)).status_code for _ in range(7)]
+    assert codes[:6] == [401] * 6  # five free failures, the sixth starts the delays
+    assert codes[6] == 429
+    waiting = await client.post(
+        "/api/auth/token", json={"email": alice.email, "password": PASSWORD}
+    )
+    assert waiting.status_code == 429  # from this address, for a second or so
+    assert 0 < int(waiting.headers["retry-after"]) <= 2
+    assert "réessayez" in waiting.json()["detail"]
+
+
+async def test_setting_a_password_revokes_every_earlier_token(
+    client: Client, actors: Actors
+) -> None:
+    animator = await actors.create("animator")
+    alice = await actors.create()
+    assert (await client.get("/api/me", headers=alice.headers)).status_code == 200
+    invitation = await client.post(
+        f"/api/members/{alice.member_id}/invitation", headers=animator.headers
+    )
+    accepted = await client.post(
+        "/api/auth/invitation",
+        json={"token": invitation.json()["token"], "password": "un-nouveau-mot-de-passe"},
+    )
+    assert accepted.status_code == 200
+    assert (await client.get("/api/me", headers=alice.headers)).status_code == 401
+    fresh = await client.post(
+        "/api/auth/token", json={"email": alice.email, "password": "un-nouveau-mot-de-passe"}
+    )
+    assert fresh.status_code == 200
 
 
 async def test_every_response_carries_security_headers(client: Client) -> None:
@@ -155,3 +227,22 @@ async def test_every_response_carries_security_headers(client: Client) -> None:
     assert "frame-ancestors 'none'" in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
+    assert "strict-transport-security" not in response.headers  # plain HTTP
+
+
+async def test_hsts_is_sent_when_served_over_https(database_url: str, tmp_path: Any) -> None:
+    from service.app import create_app
+
+    settings = Settings(database_url=database_url, data_dir=tmp_path, secure_cookies=True)
+    async with AsyncTestClient(app=create_app(settings)) as secure:
+        response = await secure.get("/api/health")
+    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+async def test_api_docs_load_no_script_from_elsewhere(client: Client) -> None:
+    for path in ("/schema/swagger", "/schema/redoc", "/schema/elements", "/schema/rapidoc"):
+        assert (await client.get(path)).status_code == 404, path
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    csp = schema.headers["content-security-policy"]
+    assert "https:" not in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]

@@ -70,3 +70,35 @@ async def test_every_api_operation_documents_its_error_answers(client: Client) -
             public = ("/api/health", "/api/health/live", "/api/auth/register", "/api/auth/token")
             if path not in public:
                 assert {"401"} <= codes, (method, path)
+
+
+async def test_openapi_bounds_are_exact_and_closed_bodies_say_so(client: Client) -> None:
+    raw = (await client.get("/schema/openapi.json")).text
+    assert "e+18" not in raw  # 2**63 as a float would admit an id one too large
+    schema = (await client.get("/schema/openapi.json")).json()
+    member_id = schema["paths"]["/api/members/{member_id}"]["get"]["parameters"][0]["schema"]
+    assert member_id["maximum"] == 2**63 - 1 and member_id["minimum"] == 1
+    components = schema["components"]["schemas"]
+    for closed in ("MemberUpdate", "MemberCreate", "MatchRequestCreate", "RegisterRequest"):
+        assert components[closed]["additionalProperties"] is False, closed
+    assert components["MemberRead"].get("additionalProperties") is not False
+    csv = schema["paths"]["/api/community/expectations.csv"]["get"]["responses"]["200"]
+    assert list(csv["content"]) == ["text/csv; charset=utf-8"]
+
+
+async def test_options_lists_every_method_of_a_path(client: Client) -> None:
+    for path, methods in (
+        ("/api/members/1", "DELETE, GET, OPTIONS, PATCH"),
+        ("/api/members", "GET, OPTIONS, POST"),
+        ("/api/match-requests/1/accept", "OPTIONS, POST"),
+    ):
+        response = await client.options(path)
+        assert response.status_code == 204, path
+        assert response.headers["allow"] == methods, path
+
+
+async def test_the_csv_content_type_carries_its_charset(client: Client, actors: Any) -> None:
+    animator = await actors.create("animator")
+    response = await client.get("/api/community/expectations.csv", headers=animator.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"

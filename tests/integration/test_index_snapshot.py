@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from service.app import create_app
+from service.db.models import IndexChange, utcnow
 from service.matches.index import MatchingIndex
 from service.matches.startup import prepare_snapshot
 from service.settings import Settings
@@ -59,3 +65,33 @@ async def test_a_snapshot_of_another_database_is_not_used(
     async with AsyncTestClient(app=create_app(other)) as elsewhere:
         assert index_of(elsewhere).started_from == "build"
         assert index_of(elsewhere).member_ids == set()
+
+
+async def test_serve_prunes_the_change_log_below_its_snapshot(
+    client: AsyncTestClient[Any], actors: Actors, settings: Settings, database_url: str
+) -> None:
+    old = utcnow() - timedelta(days=2)
+    await actors.execute(
+        insert(IndexChange).values([{"member_id": 999_999, "changed_at": old} for _ in range(5)])
+    )
+    await actors.create("coach", capacity=2, offers_text=[HYBRID_OFFER])
+    assert await prepare_snapshot(settings) == 1
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    async with engine.connect() as connection:
+        left = (await connection.execute(select(IndexChange.member_id))).scalars().all()
+    await engine.dispose()
+    assert 999_999 not in left and left  # the old entries went, the snapshot's anchor stayed
+    async with AsyncTestClient(app=create_app(settings)) as restarted:
+        assert index_of(restarted).started_from == "snapshot"
+
+
+async def test_a_snapshot_of_another_theme_model_is_rebuilt(
+    client: AsyncTestClient[Any], actors: Actors, settings: Settings
+) -> None:
+    await actors.create("coach", capacity=2, offers_text=[HYBRID_OFFER])
+    assert await prepare_snapshot(settings) == 1
+    meta = settings.data_dir / "index-snapshot" / "meta.json"
+    data = json.loads(meta.read_text("utf-8"))
+    data["metadata"]["featurizer"] = "another-model"
+    meta.write_text(json.dumps(data), "utf-8")
+    assert await prepare_snapshot(settings) == 1  # rebuilt, not replayed on a stale encoding

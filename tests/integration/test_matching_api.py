@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -176,31 +175,6 @@ async def test_accept_beyond_capacity_is_a_conflict(client: Client, actors: Acto
     assert (first.status_code, second.status_code) == (200, 409)
 
 
-async def test_concurrent_accepts_never_exceed_capacity(client: Client, actors: Actors) -> None:
-    coach = await _coach(actors, HYBRID_OFFER, capacity=2)
-    request_ids = []
-    for _ in range(12):
-        mentee = await _member(actors, HYBRID_NEED)
-        created = await client.post(
-            "/api/match-requests",
-            headers=mentee.headers,
-            json={"mentee_id": mentee.member_id, "coach_id": coach.member_id},
-        )
-        assert created.status_code == 201, created.text
-        request_ids.append(created.json()["id"])
-    responses = await asyncio.gather(
-        *(
-            client.post(f"/api/match-requests/{request_id}/accept", headers=coach.headers)
-            for request_id in request_ids
-        )
-    )
-    codes = sorted(response.status_code for response in responses)
-    assert codes.count(200) == 2
-    assert set(codes) == {200, 409}
-    mine = await client.get("/api/match-requests?role=coach&status=accepted", headers=coach.headers)
-    assert mine.json()["total"] == 2
-
-
 async def test_decline_with_pause_stops_new_proposals(client: Client, actors: Actors) -> None:
     coach = await _coach(actors, HYBRID_OFFER)
     alice = await _member(actors, HYBRID_NEED)
@@ -329,19 +303,113 @@ async def test_cohort_assignment_dry_run_then_for_real(client: Client, actors: A
     assert forbidden.status_code == 403
 
 
-async def test_fifty_simultaneous_accepts_for_the_last_slot_let_exactly_one_through(
+async def _ask(client: Client, mentee: Actor, other: Actor, kind: str = "mentor") -> Any:
+    return await client.post(
+        "/api/match-requests",
+        headers=mentee.headers,
+        json={"mentee_id": mentee.member_id, "coach_id": other.member_id, "kind": kind},
+    )
+
+
+async def test_peer_requests_need_peer_exchange_not_capacity(
+    client: Client, actors: Actors
+) -> None:
+    """Capacity 0 (the default) is about coaching: a peer request still reaches the member."""
+    alice = await _member(actors, HYBRID_NEED)
+    bob = await actors.create("member", offers_text=[HYBRID_OFFER])  # capacity 0
+    assert (await client.get(f"/api/members/{bob.member_id}", headers=alice.headers)).json()[
+        "peer_exchange"
+    ] is True
+    created = await _ask(client, alice, bob, "peer")
+    assert created.status_code == 201, created.text
+    accepted = await client.post(
+        f"/api/match-requests/{created.json()['id']}/accept", headers=bob.headers
+    )
+    assert accepted.status_code == 200, accepted.text
+
+    closed = await actors.create("member", peer_exchange=False, capacity=5)
+    refused = await _ask(client, alice, closed, "peer")
+    assert refused.status_code == 409
+    assert refused.json()["extra"][0]["key"] == "coach_id"
+
+
+async def test_mentor_requests_still_need_coaching_capacity(client: Client, actors: Actors) -> None:
+    alice = await _member(actors, HYBRID_NEED)
+    full = await _coach(actors, HYBRID_OFFER, capacity=0)
+    assert (await _ask(client, alice, full)).status_code == 409
+
+
+async def test_accepted_peer_pairs_do_not_use_coaching_capacity(
     client: Client, actors: Actors
 ) -> None:
     coach = await _coach(actors, HYBRID_OFFER, capacity=1)
-    rows = [{"email": f"mentee{i}@ville.fr", "needs_text": [HYBRID_NEED]} for i in range(50)]
-    mentee_ids = await actors.bulk_members(rows)
-    request_ids = await actors.requests_to(coach.member_id, mentee_ids)
-    responses = await asyncio.gather(
-        *(
-            client.post(f"/api/match-requests/{request_id}/accept", headers=coach.headers)
-            for request_id in request_ids
-        )
+    peer = await _member(actors, HYBRID_NEED)
+    created = await _ask(client, peer, coach, "peer")
+    await client.post(f"/api/match-requests/{created.json()['id']}/accept", headers=coach.headers)
+    mentee = await _member(actors, HYBRID_NEED)
+    mentor = await _ask(client, mentee, coach)
+    assert mentor.status_code == 201, mentor.text
+    accepted = await client.post(
+        f"/api/match-requests/{mentor.json()['id']}/accept", headers=coach.headers
     )
-    codes = [response.status_code for response in responses]
-    assert codes.count(200) == 1
-    assert codes.count(409) == 49
+    assert accepted.status_code == 200, accepted.text
+
+
+async def test_peer_exchange_is_part_of_the_profile(client: Client, actors: Actors) -> None:
+    animator = await actors.create("animator")
+    created = await client.post(
+        "/api/members",
+        headers=animator.headers,
+        json={"email": "pair@ville.fr", "display_name": "Pair", "peer_exchange": False},
+    )
+    assert created.status_code == 201 and created.json()["peer_exchange"] is False
+    member_id = created.json()["id"]
+    changed = await client.patch(
+        f"/api/members/{member_id}", headers=animator.headers, json={"peer_exchange": True}
+    )
+    assert changed.json()["peer_exchange"] is True
+    imported = await client.post(
+        "/api/import/members",
+        headers=animator.headers,
+        json=[{"email": "pair@ville.fr", "display_name": "Pair", "peer_exchange": False}],
+    )
+    assert imported.json()["updated"] == 1
+    again = await client.get(f"/api/members/{member_id}", headers=animator.headers)
+    assert again.json()["peer_exchange"] is False
+    alice = await actors.create()
+    export = await client.get("/api/me/export", headers=alice.headers)
+    assert export.json()["profile"]["peer_exchange"] is True
+
+
+async def test_a_withdrawn_request_frees_the_pair(client: Client, actors: Actors) -> None:
+    alice = await _member(actors, HYBRID_NEED)
+    coach = await _coach(actors, HYBRID_OFFER)
+    first = await _ask(client, alice, coach)
+    assert (await _ask(client, alice, coach)).status_code == 409  # pending blocks
+    withdrawn = await client.post(
+        f"/api/match-requests/{first.json()['id']}/withdraw", headers=alice.headers
+    )
+    assert withdrawn.status_code == 200
+    again = await _ask(client, alice, coach)
+    assert again.status_code == 201, again.text
+    declined = await client.post(
+        f"/api/match-requests/{again.json()['id']}/decline", headers=coach.headers
+    )
+    assert declined.status_code == 200
+    assert (await _ask(client, alice, coach)).status_code == 409  # declined still blocks
+    assert (await _ask(client, coach, alice, "peer")).status_code == 409  # either direction
+
+
+async def test_peers_need_peer_exchange_not_coaching_capacity(
+    client: Client, actors: Actors
+) -> None:
+    shared = "Comment garder le lien avec une équipe à moitié en télétravail ?"
+    alice = await actors.create(needs_text=[HYBRID_NEED])
+    open_peer = await actors.create(needs_text=[shared], capacity=0)
+    closed_peer = await actors.create(needs_text=[shared], capacity=3, peer_exchange=False)
+    response = await client.get(
+        f"/api/members/{alice.member_id}/matches?kind=peer", headers=alice.headers
+    )
+    ids = _ids(response.json())
+    assert open_peer.member_id in ids  # no capacity declared: still a peer
+    assert closed_peer.member_id not in ids  # not open to peer exchange, whatever the capacity

@@ -195,3 +195,29 @@ async def test_only_animators_create_members(client: Client, actors: Actors) -> 
     assert (
         await client.post("/api/members", headers=alice.headers, json=payload)
     ).status_code == 403
+
+
+async def test_a_deleted_member_id_is_never_given_again(client: Client, actors: Actors) -> None:
+    """A token cached for a deleted account must never act as the next person who registers."""
+    animator = await actors.create("animator")
+    ids = []
+    for number in range(2):
+        created = await client.post(
+            "/api/members",
+            headers=animator.headers,
+            json={"email": f"ephemere{number}@ville.fr", "display_name": "Éphémère"},
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+        deleted = await client.delete(f"/api/members/{ids[-1]}", headers=animator.headers)
+        assert deleted.status_code == 204
+    assert ids[1] != ids[0]
+    registered = await client.post(
+        "/api/auth/register",
+        json={
+            "email": "nouvelle@ville.fr",
+            "password": "pluie-sur-le-quai-42",
+            "display_name": "N",
+        },
+    )
+    assert registered.json()["id"] not in ids

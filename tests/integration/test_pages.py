@@ -165,7 +165,7 @@ async def test_first_login_sets_the_password_from_the_invitation(
         data={"_csrf_token": token, "jeton": invite, "password": "court", "confirmation": "court"},
     )
     assert short.status_code == 400
-    assert "au moins 10 caractères" in error_of(short.text, "password")
+    assert "au moins 12 caractères" in error_of(short.text, "password")
     assert f'value="{invite}"' in short.text
     done = await client.post(
         "/premiere-connexion",

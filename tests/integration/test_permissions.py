@@ -92,13 +92,13 @@ async def _caller(actors: Actors, role: str, stranger: Actor, stranger_coach: Ac
     if role == "anonymous":
         ids = {"member_id": stranger.member_id, "coach_id": stranger_coach.member_id}
         ids["need_id"] = await _need_of(actors, stranger.member_id)
-        [request] = await actors.requests_to(stranger_coach.member_id, [stranger.member_id])
+        request = await actors.request_between(stranger_coach.member_id, stranger.member_id)
         ids.update(request_as_coach=request, request_as_mentee=request)
         return Caller(role, None, ids, ids)
     actor = await actors.create(role, needs_text=["Animer un réseau"], capacity=3)
     [as_coach] = await actors.requests_to(actor.member_id, [stranger.member_id])
     [as_mentee] = await actors.requests_to(stranger_coach.member_id, [actor.member_id])
-    [others] = await actors.requests_to(stranger_coach.member_id, [stranger.member_id])
+    others = await actors.request_between(stranger_coach.member_id, stranger.member_id)
     own = {
         "member_id": actor.member_id,
         "coach_id": actor.member_id,

@@ -139,3 +139,93 @@ async def test_logs_hold_no_emails_need_texts_or_tokens(
     assert EMAIL not in logged
     assert NEED not in logged
     assert token not in logged
+
+
+async def test_the_directory_never_shows_need_texts_of_others(
+    client: Client, actors: Actors
+) -> None:
+    """Name, role, organisation, region, offers and topics: yes; need texts: self and animators."""
+    zoe = await actors.create(display_name=NAME, needs_text=[NEED], offers_text=[OFFER])
+    animator = await actors.create("animator")
+    for role in ("member", "coach", "trainer"):
+        viewer = await actors.create(role)
+        listed = await client.get("/api/members?limit=200", headers=viewer.headers)
+        seen = next(m for m in listed.json()["items"] if m["id"] == zoe.member_id)
+        one = (await client.get(f"/api/members/{zoe.member_id}", headers=viewer.headers)).json()
+        for profile in (seen, one):
+            assert profile["needs"] is None, role
+            assert profile["offers"] == [OFFER] and profile["display_name"] == NAME
+        assert NEED not in listed.text, role
+    for allowed in (zoe, animator):
+        listed = await client.get("/api/members?limit=200", headers=allowed.headers)
+        seen = next(m for m in listed.json()["items"] if m["id"] == zoe.member_id)
+        one = (await client.get(f"/api/members/{zoe.member_id}", headers=allowed.headers)).json()
+        assert seen["needs"] == one["needs"] == [NEED]
+
+
+FORMULAS = ('=HYPERLINK("http://x.fr","clic")', "+cmd", "-2+3", "@SUM(1)", "\tcmd", "\rcmd")
+
+
+async def test_a_questionnaire_refuses_choice_values_that_are_formulas(
+    client: Client, actors: Actors
+) -> None:
+    animator = await actors.create("animator")
+    for value in FORMULAS:
+        response = await client.post(
+            "/api/questionnaires",
+            headers=animator.headers,
+            json={
+                "title": "Piège",
+                "questions": [
+                    {
+                        "key": "outil",
+                        "label": "Outil",
+                        "kind": "single",
+                        "choices": [{"value": value, "label": "Formule"}],
+                    }
+                ],
+            },
+        )
+        assert response.status_code == 422, value
+        assert response.json()["extra"][0]["key"] == "questions.outil"
+
+
+def test_every_csv_cell_that_looks_like_a_formula_is_neutralised() -> None:
+    """Whatever reached the figures (older questionnaires), the CSV holds no formula."""
+    import csv
+    import io
+
+    from service.questionnaire import dashboard
+    from service.questionnaire.schemas import (
+        Breakdown,
+        CoachFigures,
+        CoUsage,
+        Expectations,
+        NeedsFigures,
+        NetworkLevelFigures,
+        ToolFigures,
+        ToolUsage,
+    )
+
+    nasty = {value: 5 for value in FORMULAS}
+    figures = Expectations(
+        version=1,
+        respondents=12,
+        network_level=NetworkLevelFigures(
+            overall=Breakdown(group=None, n=12, counts=nasty), by_region=[], by_organization_type=[]
+        ),
+        tools=ToolFigures(
+            n=12,
+            usage=[ToolUsage(tool=value, n=5, share=0.4) for value in FORMULAS],
+            co_usage=CoUsage(tools=[], counts=[]),
+            purposes=[Breakdown(group=FORMULAS[0], n=12, counts=nasty)],
+        ),
+        needs=NeedsFigures(n=12, source="terms", top_terms=[]),
+        coaches=CoachFigures(n=12, willing=5, by_region=[]),
+    )
+    rows = list(csv.reader(io.StringIO(dashboard.to_csv(figures))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert cells, "the figures produced rows"
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert "'-2+3" in cells and "'@SUM(1)" in cells

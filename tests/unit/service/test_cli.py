@@ -48,13 +48,22 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 def test_db_upgrade_then_admin_create(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
-    assert main(["admin", "create", "--email", "Admin@Ville.fr", "--password", "0123456789"]) == 0
+    password = "correct-horse-battery"
+    assert main(["admin", "create", "--email", "Admin@Ville.fr", "--password", password]) == 0
     assert "Animator account ready" in capsys.readouterr().out
     assert _count(data_dir, Account) == 1
 
 
 def test_admin_create_refuses_a_short_password(data_dir: Path) -> None:
     assert main(["admin", "create", "--email", "a@b.fr", "--password", "court"]) == 2
+
+
+def test_admin_create_refuses_a_weak_password(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["admin", "create", "--email", "a@b.fr", "--password", "0123456789"]) == 2
+    assert main(["admin", "create", "--email", "a@b.fr", "--password", "passerelle-2026"]) == 2
+    assert "mot de passe" in capsys.readouterr().err.lower()
 
 
 def test_demo_loads_once_into_an_empty_database(

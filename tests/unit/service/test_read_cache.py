@@ -78,6 +78,8 @@ def test_the_least_recently_used_profile_goes_first() -> None:
     assert cache.get(2) is None and cache.get(1) is not None and cache.get(3) is not None
 
 
-def test_the_email_is_hidden_from_other_members() -> None:
-    assert as_seen_by(profile(1), show_email=False).email is None
-    assert as_seen_by(profile(1), show_email=True).email == "m1@exemple.fr"
+def test_the_email_and_need_texts_are_hidden_from_other_members() -> None:
+    hidden = as_seen_by(profile(1), manages=False)
+    assert hidden.email is None and hidden.needs is None
+    shown = as_seen_by(profile(1), manages=True)
+    assert shown.email == "m1@exemple.fr" and shown.needs == profile(1).needs

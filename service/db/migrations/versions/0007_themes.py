@@ -1,7 +1,7 @@
 """theme model: corrected need themes, community examples, refit decisions, proposal themes
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-29 23:50:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
