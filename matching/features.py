@@ -107,7 +107,7 @@ class Featurizer:
     def fingerprint(self) -> str:
         """What encoded rows depend on: the model, the lexical weights and the fusion settings."""
         return (
-            f"{self.model.fingerprint_}-{self.lexical.fingerprint}"
+            f"{self.model.fingerprint_}-{self.lexical.fingerprint_}"
             f"-w{self.theme_weight:g}-t{self.top_themes}"
         )
 

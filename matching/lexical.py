@@ -52,14 +52,9 @@ class LexicalEncoder(TransformerMixin, BaseEstimator):
         """Learn the inverse document frequencies of a reference corpus."""
         counts = self._hasher().transform(list(X))
         self.idf_transformer_ = TfidfTransformer(sublinear_tf=True, norm=None).fit(counts)
-        return self
-
-    @property
-    def fingerprint(self) -> str:
-        """A short hash of the fitted weights (two encoders agree when their hashes do)."""
-        check_is_fitted(self, "idf_transformer_")
         idf = np.ascontiguousarray(self.idf_transformer_.idf_, dtype=np.float64)
-        return hashlib.sha256(idf.tobytes()).hexdigest()[:12]
+        self.fingerprint_ = hashlib.sha256(idf.tobytes()).hexdigest()[:12]
+        return self
 
     def transform(self, X: Iterable[Document]) -> sp.csr_matrix:
         """(n_texts, n_features) float32 CSR rows of unit norm (all-zero for empty texts)."""

@@ -191,7 +191,7 @@ def test_lexical_rows_of_an_analysis_equal_those_of_its_text(lexical: LexicalEnc
 
 def test_two_lexical_fits_agree(lexical: LexicalEncoder) -> None:
     again = fit_lexical()
-    assert again.fingerprint == lexical.fingerprint
+    assert again.fingerprint_ == lexical.fingerprint_
     text = [HYBRID_NEED]
     assert (again.transform(text) != lexical.transform(text)).nnz == 0
 
