@@ -282,6 +282,13 @@ class MemberIndex:
             out.append(Match(member_id, float(min(relevance[pos], 1.0)), tuple(reasons), matched))
         return out
 
+    def explain_mentor(self, member_id: int, coach_id: int) -> tuple[str, ...]:
+        """The French reasons why `coach_id`'s offers answer `member_id`'s needs (for a pair
+        proposed elsewhere, e.g. by a cohort assignment); empty when nothing answers."""
+        self.profile(coach_id)
+        reasons, _ = self._offer_reasons(member_id, coach_id)
+        return tuple(reasons)
+
     def cohort_scores(self, member_ids: Sequence[int], coach_ids: Sequence[int]) -> sp.csr_matrix:
         """(members x coaches) mentor scores in [0, 1]; 0 where the coach cannot really help."""
         out = np.zeros((len(member_ids), len(coach_ids)))

@@ -548,3 +548,12 @@ def test_an_empty_index_answers_nothing(featurizer: Featurizer) -> None:
     index.upsert(make_member(1, needs=(HYBRID_NEED,)))
     assert index.mentors_for(1) == [] and index.peers_for(1) == []
     assert index.need_table()[0].tolist() == [100]
+
+
+def test_explain_mentor_gives_the_reasons_of_a_pair(featurizer: Featurizer) -> None:
+    index = MemberIndex(featurizer).build(PEOPLE)
+    ranked = next(m for m in index.mentors_for(1) if m.member_id == 10)
+    offer_reasons = tuple(r for r in ranked.reasons if " — votre besoin « " in r)
+    assert index.explain_mentor(1, 10) == offer_reasons
+    with pytest.raises(UnknownMemberError):
+        index.explain_mentor(1, 999)
