@@ -27,7 +27,6 @@ theme, `PHRASE_SAMPLE` of everything), and every word's stem is computed once pe
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -38,7 +37,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.text import analyze, normalize
+from matching.phrases import NeedReader, spread, telling_phrase, top_words
 
 __all__ = [
     "CENTROID_TERMS",
@@ -64,10 +63,6 @@ PHRASE_SAMPLE = 2000
 THEME_SAMPLE = 500
 TOP_TERMS = 6
 ISOLATED_LABEL = "Besoins isolés, hors des thèmes connus"
-
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_ELIDED = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
-_BREAK = re.compile(r"[^\w\s'’-]")  # punctuation between two words ends a phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,76 +158,6 @@ class _Draft:
     centroid: dict[str, float] = field(default_factory=dict)
 
 
-class _Reader:
-    """The stems of each need (every token stemmed once per call), and on demand its content
-    words with their positions (for phrases as members wrote them)."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.texts = texts
-        self._stem_of: dict[str, str] = {}
-        self._written: dict[str, str] = {}
-        self.stems = [self._stems(t) for t in texts]
-        self.joined = [" " + " ".join(s) + " " for s in self.stems]
-        self._words: dict[int, list[tuple[str, int, int]]] = {}
-        self._phrases: dict[int, dict[tuple[str, ...], str]] = {}
-
-    def _stem(self, token: str) -> str:
-        found = self._stem_of.get(token)
-        if found is None:
-            stems = analyze(token)
-            found = self._stem_of[token] = stems[-1] if stems else ""
-        return found
-
-    def _stems(self, text: str) -> tuple[str, ...]:
-        return tuple(s for s in map(self._stem, normalize(text).split()) if s)
-
-    def words(self, i: int) -> list[tuple[str, int, int]]:
-        """Need `i`'s content words: (stem, start, end) in its text."""
-        if i not in self._words:
-            words = []
-            for match in _WORD.finditer(self.texts[i]):
-                written = match.group(0).lower()
-                stem = self._written.get(written)
-                if stem is None:
-                    tokens = normalize(written).split()
-                    stem = self._written[written] = self._stem(tokens[-1]) if tokens else ""
-                if stem:
-                    elided = _ELIDED.match(match.group(0))
-                    start = match.start() + (elided.end() if elided else 0)
-                    words.append((stem, start, match.end()))
-            self._words[i] = words
-        return self._words[i]
-
-    def phrases(self, i: int) -> dict[tuple[str, ...], str]:
-        """Runs of 1-3 content words of need `i`: stems -> the words as written (stop words
-        inside a run kept, as in « accueil du public »)."""
-        if i not in self._phrases:
-            words, text = self.words(i), self.texts[i]
-            out: dict[tuple[str, ...], str] = {}
-            for n in (1, 2, 3):
-                for a in range(len(words) - n + 1):
-                    run = words[a : a + n]
-                    surface = text[run[0][1] : run[-1][2]]
-                    if n == 1 or not _BREAK.search(surface):
-                        out.setdefault(tuple(w[0] for w in run), surface)
-            self._phrases[i] = out
-        return self._phrases[i]
-
-    def counts(self, indices: Sequence[int]) -> tuple[Counter[tuple[str, ...]], dict]:
-        """How many of `indices` contain each phrase, and how each phrase was written."""
-        counts: Counter[tuple[str, ...]] = Counter()
-        written: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
-        for i in indices:
-            for key, surface in self.phrases(i).items():
-                counts[key] += 1
-                written[key][surface.lower()] += 1
-        return counts, written
-
-    def contains(self, i: int, phrase: tuple[str, ...]) -> bool:
-        """True when need `i` has the phrase's stems in a row."""
-        return " " + " ".join(phrase) + " " in self.joined[i]
-
-
 def group_needs(
     texts: Sequence[str],
     themes: Sequence[str | None],
@@ -244,14 +169,14 @@ def group_needs(
     `themes[i]` is the theme read in `texts[i]` (a key of `theme_names`) or None.
     """
     started = time.perf_counter()
-    reader = _Reader(texts)
+    reader = NeedReader(texts)
     by_theme: dict[str, list[int]] = defaultdict(list)
     off_topic: list[int] = []
     for i, theme in enumerate(themes):
         if reader.stems[i]:
             (by_theme[theme] if theme else off_topic).append(i)
     everyone = [i for i in range(len(texts)) if reader.stems[i]]
-    background, _ = reader.counts(_spread(everyone, PHRASE_SAMPLE))
+    background, _ = reader.counts(spread(everyone, PHRASE_SAMPLE))
     background_size = min(len(everyone), PHRASE_SAMPLE)
     read = time.perf_counter()
     drafts: list[_Draft] = []
@@ -271,7 +196,7 @@ def group_needs(
             kind=d.kind,
             theme=d.theme,
             label=d.label,
-            top_terms=_top_words(d.indices, reader, d.centroid),
+            top_terms=top_words(d.indices, reader, d.centroid, TOP_TERMS),
             member_indices=tuple(d.indices),
             centroid=d.centroid,
             previous_size=sizes[k],
@@ -296,7 +221,7 @@ def _theme_groups(
     theme: str,
     name: str,
     indices: list[int],
-    reader: _Reader,
+    reader: NeedReader,
     background: Counter[tuple[str, ...]],
     background_size: int,
 ) -> list[_Draft]:
@@ -304,7 +229,7 @@ def _theme_groups(
     main = _Draft("theme", theme, name, indices, f"theme:{theme}")
     if len(indices) < SPLIT_MIN:
         return [main]
-    sample = _spread(indices, THEME_SAMPLE)
+    sample = spread(indices, THEME_SAMPLE)
     counts, written = reader.counts(sample)
     lowest = max(SUBGROUP_MIN * len(sample) / len(indices), SUBGROUP_SHARE * len(sample))
 
@@ -344,7 +269,7 @@ def _theme_groups(
     return drafts
 
 
-def _emerging_groups(indices: list[int], reader: _Reader) -> list[_Draft]:
+def _emerging_groups(indices: list[int], reader: NeedReader) -> list[_Draft]:
     """Needs « hors thèmes » that share words, grouped around leaders; lone needs together."""
     if not indices:
         return []
@@ -370,52 +295,22 @@ def _emerging_groups(indices: list[int], reader: _Reader) -> list[_Draft]:
             members[best].append(j)
             leader_of[j] = best
     drafts, lone = [], list(indices[EMERGING_MAX:])
-    sample = _spread(considered, PHRASE_SAMPLE)
+    sample = spread(considered, PHRASE_SAMPLE)
     scope, _ = reader.counts(sample)
     for group in members.values():
         needs = sorted(considered[j] for j in group)
         if len(needs) < EMERGING_MIN:
             lone += needs
             continue
-        phrase = _telling_phrase(needs, reader, scope, len(sample))
+        phrase = telling_phrase(needs, reader, scope, len(sample))
         drafts.append(_Draft("emerging", None, phrase, needs, "emerging"))
     if lone:
         drafts.append(_Draft("emerging", None, ISOLATED_LABEL, sorted(lone), "isolated"))
     return drafts
 
 
-def _telling_phrase(
-    group: list[int], reader: _Reader, scope: Counter[tuple[str, ...]], scope_size: int
-) -> str:
-    """The phrase in most of the group's needs and rare in its scope (`scope`: phrase counts
-    over `scope_size` needs; longer phrases win ties), capitalised; the group's first words
-    when no phrase is in two of its needs."""
-    counts, written = reader.counts(group)
-    keys = [k for k, c in counts.items() if c >= 2]
-    if not keys:
-        text = " ".join(reader.texts[group[0]].split())
-        cut = text if len(text) <= 60 else text[:60].rsplit(" ", 1)[0] + "…"
-        return cut[:1].upper() + cut[1:]
-
-    def score(key: tuple[str, ...]) -> tuple[float, tuple[str, ...]]:
-        rarity = math.log(1 + scope_size / max(scope[key], counts[key]))
-        return counts[key] / len(group) * rarity * (1 + 0.25 * (len(key) - 1)), key
-
-    best = max(keys, key=score)
-    phrase = written[best].most_common(1)[0][0]
-    return phrase[:1].upper() + phrase[1:]
-
-
 def _identity(tokens: Sequence[str]) -> Sequence[str]:
     return tokens
-
-
-def _spread(indices: Sequence[int], limit: int) -> list[int]:
-    """At most `limit` evenly spaced items of `indices` (deterministic)."""
-    if len(indices) <= limit:
-        return list(indices)
-    picks = np.unique(np.linspace(0, len(indices) - 1, num=limit).round().astype(int))
-    return [indices[i] for i in picks]
 
 
 def _idf(stems: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -435,19 +330,6 @@ def _centroid(
     weights = {t: c / len(indices) * idf.get(t, 0.0) for t, c in counts.items()}
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
     return {t: round(w, 5) for t, w in top}
-
-
-def _top_words(
-    indices: Sequence[int], reader: _Reader, centroid: Mapping[str, float]
-) -> tuple[str, ...]:
-    """The group's most distinguishing stems, shown as the words members wrote."""
-    written: dict[str, Counter[str]] = defaultdict(Counter)
-    for i in _spread(indices, 300):
-        text = reader.texts[i]
-        for stem, start, end in reader.words(i):
-            written[stem][text[start:end].lower()] += 1
-    words = [written[s].most_common(1)[0][0] for s in centroid if s in written]
-    return tuple(dict.fromkeys(words))[:TOP_TERMS]
 
 
 def _stable_ids(

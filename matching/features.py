@@ -31,6 +31,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from matching.lexical import LexicalEncoder
 from matching.profiles import MemberProfile
+from matching.rows import Block
 from matching.text import Analysis, Document
 from matching.themes import ThemeModel
 
@@ -38,6 +39,7 @@ __all__ = [
     "Encoded",
     "Featurizer",
     "RowText",
+    "encode_members",
     "need_texts",
     "offer_texts",
 ]
@@ -173,3 +175,37 @@ def _top_k(dist: np.ndarray, k: int) -> np.ndarray:
         return dist
     cut = np.partition(dist, -k, axis=1)[:, -k][:, None]
     return np.where(dist >= cut, dist, 0.0)
+
+
+def encode_members(
+    featurizer: Featurizer, profiles: Sequence[MemberProfile], about_row_weight: float
+) -> tuple[Block, Block]:
+    """The needs block and the offers block of `profiles`, in their order (one encoding pass
+    per side). Offer rows weigh 1, the job title and bio sentences `about_row_weight`."""
+    need_rows = [need_texts(p) for p in profiles]
+    offer_rows = [offer_texts(p) for p in profiles]
+    corrected = {n.id: n.theme for p in profiles for n in p.needs if n.theme}
+    flat_needs = [r for rows in need_rows for r in rows]
+    flat_offers = [r for rows in offer_rows for r in rows]
+    needs = featurizer.encode(
+        flat_needs, [1.0] * len(flat_needs), [corrected.get(r.need_id) for r in flat_needs]
+    )
+    offers = featurizer.encode(
+        flat_offers,
+        [1.0 if r.kind == "offer" else about_row_weight for r in flat_offers],
+        [None] * len(flat_offers),
+    )
+    ids = [p.id for p in profiles]
+    return _grouped(ids, need_rows, needs), _grouped(ids, offer_rows, offers)
+
+
+def _grouped(ids: Sequence[int], rows: Sequence[Sequence[RowText]], encoded: Encoded) -> Block:
+    """Cut a flat encoding back into one group per member (members without rows left out)."""
+    sizes = np.asarray([len(r) for r in rows], dtype=np.int64)
+    nonempty = sizes > 0
+    return Block(
+        encoded.rows,
+        encoded.themes,
+        np.asarray(ids, dtype=np.int64)[nonempty],
+        np.concatenate([[0], np.cumsum(sizes[nonempty])]).astype(np.int64),
+    )

@@ -4,8 +4,8 @@
 `matching.rows.Side`: needs and offers). Upserting a member encodes only that member; nothing is
 ever refitted (the theme model and the lexical encoder are fixed while the index lives). Queries
 meet the rows of a subset of members (a `matching.rows.Stack`) in one sparse product, keep each
-candidate's best row per need, rank with `matching.scoring`, and explain only the winners with
-`matching.reasons`, from their own rows.
+candidate's best row per need, rank with `matching.scoring`, and explain only the winners
+(`matching.explain`, from their own rows).
 
 Subsets: *coaches* (coaches and trainers available for suggestions) for mentor queries; *peers*
 (other members, available and open to peer exchange) for peer queries; *members* (members who
@@ -15,16 +15,17 @@ are not coaches, available) for a coach's suggestions.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching import reasons as R
+from matching.candidates import Codes
 from matching.errors import UnknownMemberError
-from matching.features import Encoded, Featurizer, RowText, need_texts, offer_texts
+from matching.explain import Explainer
+from matching.features import Featurizer, RowText, encode_members, need_texts, offer_texts
 from matching.profiles import Match, MemberProfile
-from matching.rows import Block, Rows, Side, Stack, pair_products
+from matching.rows import Block, Rows, Side, Stack, StackPart
 from matching.scoring import MatchConfig, aggregate_needs, peer_score, rank_mentors
 
 __all__ = ["MemberIndex"]
@@ -48,21 +49,24 @@ class MemberIndex:
         self._version = 0
         self._stacks: dict[str, Stack] = {}
         self._stacks_version = -1
-        self._codes: dict[str, int] = {}
+        self._codes = Codes(self._profiles)
+        self._explain = Explainer(self.need_vectors, self.offer_vectors, featurizer, self.config)
 
     # --------------------------------------------------------------------------- building
     def build(self, profiles: Iterable[MemberProfile]) -> MemberIndex:
         """Encode every member (the last profile of an id wins) into fresh base blocks."""
         by_id = {p.id: p for p in profiles}
         needs, offers = self._encode_many(list(by_id.values()))
-        self._profiles = by_id
+        self._profiles.clear()  # the same dict: `self._codes` reads it
+        self._profiles.update(by_id)
         self._needs, self._offers = Side(needs), Side(offers)
         self._touch()
         return self
 
     def restore(self, profiles: Iterable[MemberProfile], needs: Block, offers: Block) -> None:
         """Take saved blocks (`matching.snapshot`) instead of encoding."""
-        self._profiles = {p.id: p for p in profiles}
+        self._profiles.clear()
+        self._profiles.update((p.id, p) for p in profiles)
         self._needs, self._offers = Side(needs), Side(offers)
         self._touch()
 
@@ -99,23 +103,7 @@ class MemberIndex:
         self._touch()
 
     def _encode_many(self, profiles: Sequence[MemberProfile]) -> tuple[Block, Block]:
-        """Needs and offers blocks of `profiles`, in their order (one encoding pass per side)."""
-        config = self.config
-        need_rows = [need_texts(p) for p in profiles]
-        offer_rows = [offer_texts(p) for p in profiles]
-        corrected = {n.id: n.theme for p in profiles for n in p.needs if n.theme}
-        flat_needs = [r for rows in need_rows for r in rows]
-        flat_offers = [r for rows in offer_rows for r in rows]
-        needs = self.featurizer.encode(
-            flat_needs, [1.0] * len(flat_needs), [corrected.get(r.need_id) for r in flat_needs]
-        )
-        offers = self.featurizer.encode(
-            flat_offers,
-            [1.0 if r.kind == "offer" else config.about_row_weight for r in flat_offers],
-            [None] * len(flat_offers),
-        )
-        ids = [p.id for p in profiles]
-        return _grouped(ids, need_rows, needs), _grouped(ids, offer_rows, offers)
+        return encode_members(self.featurizer, profiles, self.config.about_row_weight)
 
     # ---------------------------------------------------------------------------- reading
     @property
@@ -208,12 +196,10 @@ class MemberIndex:
         limit: int,
         explain: bool = True,
     ) -> list[Match]:
-        same_region = labels[:, 0] == (self._code(me.region) if me.region else -2)
-        cross_silo = labels[:, 1] != self._code(me.organization_type)
         ranking = rank_mentors(
             relevance,
-            same_region,
-            cross_silo,
+            self._codes.same_region(labels, me),
+            self._codes.other_type(labels, me),
             me.network_level,
             coach_ids,
             self.config,
@@ -225,7 +211,7 @@ class MemberIndex:
             if not explain:
                 out.append(Match(coach.id, float(ranking.scores[k])))
                 continue
-            reasons, matched = self._offer_reasons(me.id, coach.id)
+            reasons, matched = self._explain.offers(me.id, coach.id)
             if ranking.region_applied[k]:
                 reasons.append(R.region_reason(coach.region or ""))
             if ranking.silo_applied[k]:
@@ -245,7 +231,7 @@ class MemberIndex:
         """Members (not coaches) ranked by reciprocal help or a shared need (symmetric score)."""
         me = self.profile(member_id)
         candidates, labels, scores = self._peer_scores(member_id)
-        keep = self._allowed_ids(candidates, labels, me, exclude, exclude_organization)
+        keep = self._codes.allowed(candidates, labels, me, exclude, exclude_organization)
         keep &= scores >= self.config.min_score
         positions = np.flatnonzero(keep)
         order = np.lexsort((candidates[positions], -scores[positions]))
@@ -253,7 +239,7 @@ class MemberIndex:
         out = []
         for pos in positions[order]:
             other = int(candidates[pos])
-            reasons, matched = self._peer_reasons(member_id, other)
+            reasons, matched = self._explain.peers(member_id, other)
             out.append(Match(other, float(scores[pos]), tuple(reasons), matched))
         return out
 
@@ -276,9 +262,7 @@ class MemberIndex:
         out = []
         for pos in positions[order]:
             member_id = int(members[pos])
-            reasons, matched = self._need_reasons(
-                member_id, coach_id, self.config.reasons_per_match
-            )
+            reasons, matched = self._explain.needs(member_id, coach_id)
             out.append(Match(member_id, float(min(relevance[pos], 1.0)), tuple(reasons), matched))
         return out
 
@@ -286,45 +270,46 @@ class MemberIndex:
         """The French reasons why `coach_id`'s offers answer `member_id`'s needs (for a pair
         proposed elsewhere, e.g. by a cohort assignment); empty when nothing answers."""
         self.profile(coach_id)
-        reasons, _ = self._offer_reasons(member_id, coach_id)
+        reasons, _ = self._explain.offers(member_id, coach_id)
         return tuple(reasons)
 
     def cohort_scores(self, member_ids: Sequence[int], coach_ids: Sequence[int]) -> sp.csr_matrix:
         """(members x coaches) mentor scores in [0, 1]; 0 where the coach cannot really help."""
-        out = np.zeros((len(member_ids), len(coach_ids)))
-        coaches = np.asarray(coach_ids, dtype=np.int64)
         for coach_id in coach_ids:
             self.profile(coach_id)  # UnknownMemberError for an id the index does not hold
-        if not len(coaches):
+        coaches = np.asarray(coach_ids, dtype=np.int64)
+        stack = Stack(
+            (
+                StackPart.of(
+                    Block.concat(
+                        [Block.single(c, self._offers.rows(c)) for c in coach_ids],
+                        self.featurizer.n_features,
+                    ),
+                    self._codes.describe,
+                ),
+            )
+        )  # the coaches' offers, in no base: a cohort is computed once
+        column = {int(m): k for k, m in enumerate(coaches.tolist())}
+        out = np.zeros((len(member_ids), len(coach_ids)))
+        if stack.members.size == 0:
             return sp.csr_matrix(out)
-        offer_rows = [self._offers.rows(int(c)) for c in coaches]
-        sizes = np.asarray([len(r) for r in offer_rows])
-        has_rows = sizes > 0
-        if not has_rows.any():
-            return sp.csr_matrix(out)
-        stacked = sp.vstack([r.csr for r in offer_rows if len(r)], format="csr")
-        stacked_t = sp.csr_matrix(stacked.T)
-        starts = np.concatenate([[0], np.cumsum(sizes[has_rows])])[:-1]
+        at = np.asarray([column[int(m)] for m in stack.members])
         for i, member_id in enumerate(member_ids):
             me = self.profile(member_id)
             _, needs = self.need_vectors(member_id)
             if len(needs) == 0:
                 continue
-            sims = np.maximum((needs.csr @ stacked_t).toarray(), 0.0)
-            relevance = np.zeros(len(coaches))
-            best = np.maximum.reduceat(sims, starts, axis=1)
-            relevance[has_rows] = aggregate_needs(best, self.config.need_max_weight)
-            group = [self.profile(int(c)) for c in coaches]
+            relevance = aggregate_needs(stack.group_max(needs.csr), self.config.need_max_weight)
             ranking = rank_mentors(
                 relevance,
-                np.asarray([bool(me.region) and c.region == me.region for c in group]),
-                np.asarray([c.organization_type != me.organization_type for c in group]),
+                self._codes.same_region(stack.labels, me),
+                self._codes.other_type(stack.labels, me),
                 me.network_level,
-                coaches,
+                stack.members,
                 self.config,
             )
-            ok = ranking.helps & (coaches != member_id)
-            out[i, ok] = ranking.scores[ok]
+            ok = ranking.helps & (stack.members != member_id)
+            out[i, at[ok]] = ranking.scores[ok]
         return sp.csr_matrix(out)
 
     # --------------------------------------------------------------------------- helpers
@@ -354,48 +339,13 @@ class MemberIndex:
                 p = profiles.get(member_id)
                 return p is not None and wanted(p)
 
-            self._stacks[key] = side.stack(name, select, self._describe)
+            self._stacks[key] = side.stack(name, select, self._codes.describe)
         return self._stacks[key]
-
-    def _code(self, value: str | None) -> int:
-        """The integer code of a region, organisation type or organisation (-1 for none)."""
-        if value is None:
-            return -1
-        return self._codes.setdefault(value, len(self._codes))
-
-    def _describe(self, member_ids: np.ndarray) -> np.ndarray:
-        """(n, 3) codes of members: region, organisation type, organisation."""
-        profiles = self._profiles
-        out = np.full((member_ids.size, 3), -1, dtype=np.int64)
-        for i, member_id in enumerate(member_ids.tolist()):
-            p = profiles.get(member_id)
-            if p is not None:
-                out[i] = (
-                    self._code(p.region),
-                    self._code(p.organization_type),
-                    self._code("org:" + p.organization) if p.organization else -1,
-                )
-        return out
 
     def _allowed(
         self, stack: Stack, me: MemberProfile, exclude: Collection[int], exclude_organization: bool
     ) -> np.ndarray:
-        return self._allowed_ids(stack.members, stack.labels, me, exclude, exclude_organization)
-
-    def _allowed_ids(
-        self,
-        candidates: np.ndarray,
-        labels: np.ndarray,
-        me: MemberProfile,
-        exclude: Collection[int],
-        exclude_organization: bool,
-    ) -> np.ndarray:
-        """Candidates other than `me`, not excluded, optionally not of my organisation."""
-        banned = np.fromiter({*exclude, me.id}, dtype=np.int64)
-        keep = ~np.isin(candidates, banned)
-        if exclude_organization and me.organization:
-            keep &= labels[:, 2] != self._code("org:" + me.organization)
-        return keep
+        return self._codes.allowed(stack.members, stack.labels, me, exclude, exclude_organization)
 
     def _peer_scores(self, member_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every peer candidate (sorted ids), its codes and its symmetric peer score."""
@@ -421,88 +371,6 @@ class MemberIndex:
             labels[np.searchsorted(ids, stack.members[live])] = stack.labels[live]
         return ids, labels, peer_score(helps_me, i_help, shared)
 
-    def _pair(self, a: int, b: int) -> PairRows:
-        """The rows of two members and their similarity blocks (for reasons)."""
-        a_needs_text, a_needs = self.need_vectors(a)
-        b_offers_text, b_offers = self.offer_vectors(b)
-        return PairRows(
-            a_needs_text,
-            a_needs,
-            b_offers_text,
-            b_offers,
-            np.maximum(pair_products(a_needs, b_offers), 0.0),
-        )
-
-    def _offer_reasons(self, me_id: int, other_id: int) -> tuple[list[str], tuple[int, ...]]:
-        """Which of `other_id`'s offer rows answer which of `me_id`'s needs (my view)."""
-        pair = self._pair(me_id, other_id)
-        names = self._theme_names()
-        reasons, matched = [], []
-        for i, j, _ in R.best_pairs(
-            pair.sims, self.config.min_score, self.config.reasons_per_match
-        ):
-            cue = pair.cue(i, j, names)
-            reasons.append(R.pair_reason(cue, pair.need_rows[i], pair.offer_rows[j]))
-            matched.append(pair.need_rows[i].need_id)
-        return reasons, tuple(m for m in matched if m is not None)
-
-    def _need_reasons(
-        self, member_id: int, helper_id: int, limit: int
-    ) -> tuple[list[str], tuple[int, ...]]:
-        """Which of `helper_id`'s offer rows answer which needs of `member_id` (helper's view)."""
-        pair = self._pair(member_id, helper_id)
-        names = self._theme_names()
-        reasons, matched = [], []
-        for i, j, _ in R.best_pairs(pair.sims, self.config.min_score, limit):
-            cue = pair.cue(i, j, names, offer_first=True)
-            reasons.append(R.pair_reason(cue, pair.offer_rows[j], pair.need_rows[i]))
-            matched.append(pair.need_rows[i].need_id)
-        return reasons, tuple(m for m in matched if m is not None)
-
-    def _peer_reasons(self, a: int, b: int) -> tuple[list[str], tuple[int, ...]]:
-        """Why peer `b` is suggested to `a`: a shared need, or what each can bring the other.
-
-        The shared need is cited when it weighs at least as much as the reciprocal help (the
-        peer score takes the larger of the two).
-        """
-        w = self.config.need_max_weight
-        b_helps_a, a_helps_b = self._pair(a, b), self._pair(b, a)
-        reciprocal = 0.5 * (_relevance(b_helps_a.sims, w) + _relevance(a_helps_b.sims, w))
-        a_rows, a_needs = self.need_vectors(a)
-        b_rows, b_needs = self.need_vectors(b)
-        if a_rows and b_rows:
-            shared = pair_products(a_needs.unit(), b_needs.unit())
-            if shared.max() >= max(reciprocal, self.config.min_score):
-                i, j = np.unravel_index(int(shared.argmax()), shared.shape)
-                cue = R.pair_cue(
-                    a_needs.row(i),
-                    b_needs.row(j),
-                    a_rows[i].text,
-                    b_rows[j].text,
-                    self._theme_names(),
-                )
-                matched = tuple(x for x in [a_rows[i].need_id] if x is not None)
-                return [R.shared_need_reason(cue, a_rows[i], b_rows[j])], matched
-        reasons, matched = self._offer_reasons(a, b)
-        helping, _ = self._need_reasons(b, a, limit=1)
-        return reasons + [f"Vous pouvez l'aider — {r}" for r in helping], matched
-
-    def _theme_names(self) -> list[str]:
-        model = self.featurizer.model
-        return [model.names_[t] for t in model.themes_]
-
-
-def _grouped(ids: Sequence[int], rows: Sequence[Sequence[RowText]], encoded: Encoded) -> Block:
-    """Cut a flat encoding back into one group per member (members without rows left out)."""
-    sizes = np.asarray([len(r) for r in rows], dtype=np.int64)
-    nonempty = sizes > 0
-    return Block(
-        encoded.rows,
-        encoded.themes,
-        np.asarray(ids, dtype=np.int64)[nonempty],
-        np.concatenate([[0], np.cumsum(sizes[nonempty])]).astype(np.int64),
-    )
-
 
 def _per_member(block: Block) -> dict[int, Block]:
     """One single-member block per group of `block`."""
@@ -515,29 +383,3 @@ def _scatter(out: np.ndarray, ids: np.ndarray, stack: Stack, values: np.ndarray)
     """out[position of each live group's member in `ids`] = value (ids sorted)."""
     live = stack.live
     out[np.searchsorted(ids, stack.members[live])] = values[live]
-
-
-def _relevance(sims: np.ndarray, need_max_weight: float) -> float:
-    """Mentor-style relevance of one candidate from its (needs x offers) block."""
-    if sims.size == 0:
-        return 0.0
-    return float(aggregate_needs(sims.max(axis=1)[:, None], need_max_weight)[0])
-
-
-@dataclass(frozen=True, slots=True)
-class PairRows:
-    """One member's needs facing another member's offers, and their similarities."""
-
-    need_rows: list[RowText]
-    needs: Rows
-    offer_rows: list[RowText]
-    offers: Rows
-    sims: np.ndarray  # (needs x offers), clipped at 0
-
-    def cue(self, i: int, j: int, names: Sequence[str], offer_first: bool = False) -> R.PairCue:
-        """What made need `i` and offer `j` similar (seen from the offer's side if asked)."""
-        need, offer = self.needs.row(i), self.offers.row(j)
-        need_text, offer_text = self.need_rows[i].text, self.offer_rows[j].text
-        if offer_first:
-            return R.pair_cue(offer, need, offer_text, need_text, names)
-        return R.pair_cue(need, offer, need_text, offer_text, names)
