@@ -15,6 +15,7 @@ are not coaches, available) for a coach's suggestions.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +25,7 @@ from matching.candidates import Codes
 from matching.errors import UnknownMemberError
 from matching.explain import Explainer
 from matching.features import Featurizer, RowText, encode_members, need_texts, offer_texts
+from matching.peers import PeerPool, top_positions
 from matching.profiles import Match, MemberProfile
 from matching.rows import Block, Rows, Side, Stack, StackPart
 from matching.scoring import MatchConfig, aggregate_needs, peer_score, rank_mentors
@@ -47,9 +49,10 @@ class MemberIndex:
         self._needs = Side(Block.empty(featurizer.n_features))
         self._offers = Side(Block.empty(featurizer.n_features))
         self._version = 0
-        self._stacks: dict[str, Stack] = {}
+        self._stacks: dict[Any, Any] = {}
         self._stacks_version = -1
         self._codes = Codes(self._profiles)
+        self._peer_base: Any = None  # the peer pool's per-compaction part (`matching.peers`)
         self._explain = Explainer(self.need_vectors, self.offer_vectors, featurizer, self.config)
 
     # --------------------------------------------------------------------------- building
@@ -230,15 +233,12 @@ class MemberIndex:
     ) -> list[Match]:
         """Members (not coaches) ranked by reciprocal help or a shared need (symmetric score)."""
         me = self.profile(member_id)
-        candidates, labels, scores = self._peer_scores(member_id)
-        keep = self._codes.allowed(candidates, labels, me, exclude, exclude_organization)
-        keep &= scores >= self.config.min_score
-        positions = np.flatnonzero(keep)
-        order = np.lexsort((candidates[positions], -scores[positions]))
-        order = order if limit < 0 else order[:limit]
+        pool, scores = self._peer_scores(member_id)
+        keep = pool.live & (scores >= self.config.min_score)
+        keep &= self._codes.allowed(pool.ids, pool.labels, me, exclude, exclude_organization)
         out = []
-        for pos in positions[order]:
-            other = int(candidates[pos])
+        for pos in top_positions(scores, pool.ids, keep, limit):
+            other = int(pool.ids[pos])
             reasons, matched = self._explain.peers(member_id, other)
             out.append(Match(other, float(scores[pos]), tuple(reasons), matched))
         return out
@@ -347,29 +347,27 @@ class MemberIndex:
     ) -> np.ndarray:
         return self._codes.allowed(stack.members, stack.labels, me, exclude, exclude_organization)
 
-    def _peer_scores(self, member_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every peer candidate (sorted ids), its codes and its symmetric peer score."""
+    def _peer_scores(self, member_id: int) -> tuple[PeerPool, np.ndarray]:
+        """The peer candidates' slots and each slot's symmetric peer score with `member_id`."""
         w = self.config.need_max_weight
         _, my_needs = self.need_vectors(member_id)
         _, my_offers = self.offer_vectors(member_id)
-        offers_stack = self._stack("peers", self._offers)
-        needs_stack = self._stack("peers", self._needs)
-        ids = np.union1d(
-            offers_stack.members[offers_stack.live], needs_stack.members[needs_stack.live]
-        ).astype(np.int64)
-        helps_me, i_help, shared = np.zeros(ids.size), np.zeros(ids.size), np.zeros(ids.size)
+        offers = self._stack("peers", self._offers)
+        needs = self._stack("peers", self._needs)
+        key = ("peer-pool", self._version)
+        if key not in self._stacks:
+            self._stacks[key], self._peer_base = PeerPool.of(offers, needs, self._peer_base)
+        pool: PeerPool = self._stacks[key]
+        n = pool.ids.size
+        helps_me, i_help, shared = np.zeros(n), np.zeros(n), np.zeros(n)
         if len(my_needs):
-            best = offers_stack.group_max(my_needs.csr)
-            _scatter(helps_me, ids, offers_stack, aggregate_needs(best, w))
-            cosines = needs_stack.group_max(my_needs.unit().csr, cosine=True)
-            _scatter(shared, ids, needs_stack, cosines.max(axis=0, initial=0.0))
+            best = aggregate_needs(offers.group_max(my_needs.csr), w)
+            _spread(helps_me, pool.offers_at, offers, best)
+            cosines = needs.group_max(my_needs.unit().csr, cosine=True)
+            _spread(shared, pool.needs_at, needs, cosines.max(axis=0, initial=0.0))
         if len(my_offers):
-            _scatter(i_help, ids, needs_stack, needs_stack.answered(my_offers.csr, w))
-        labels = np.zeros((ids.size, 3), dtype=np.int64)
-        for stack in (needs_stack, offers_stack):
-            live = stack.live
-            labels[np.searchsorted(ids, stack.members[live])] = stack.labels[live]
-        return ids, labels, peer_score(helps_me, i_help, shared)
+            _spread(i_help, pool.needs_at, needs, needs.answered(my_offers.csr, w))
+        return pool, peer_score(helps_me, i_help, shared)
 
 
 def _per_member(block: Block) -> dict[int, Block]:
@@ -379,7 +377,7 @@ def _per_member(block: Block) -> dict[int, Block]:
     }
 
 
-def _scatter(out: np.ndarray, ids: np.ndarray, stack: Stack, values: np.ndarray) -> None:
-    """out[position of each live group's member in `ids`] = value (ids sorted)."""
+def _spread(out: np.ndarray, slots: np.ndarray, stack: Stack, values: np.ndarray) -> None:
+    """out[slot of each live group of `stack`] = its value."""
     live = stack.live
-    out[np.searchsorted(ids, stack.members[live])] = values[live]
+    out[slots[live]] = values[live]
