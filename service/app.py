@@ -121,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     member_reads = MemberReadCache()
     match_index.on_change(member_reads.forget)
+    training = TrainingCache(themes, match_index)
+    match_index.on_change(training.forget)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -171,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "match_index": match_index,
                 "themes": themes,
                 "member_reads": member_reads,
-                "training_cache": TrainingCache(themes, match_index),
+                "training_cache": training,
                 "sign_in_throttle": SignInThrottle(),
                 "principal_cache": PrincipalCache(settings.auth_cache_seconds),
             }

@@ -11,7 +11,6 @@ from matching.profiles import Need as EngineNeed
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import FollowedModule, Member, TrainingModule
-from service.db.session import autocommit
 from service.errors import NotFoundError, PermissionDeniedError
 from service.members.services import read_member
 from service.read_side import ReadSide
@@ -52,12 +51,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     answer: TrainingResponse | None = side.training.answers.get(key, version)
     if answer is not None:
         return answer
-    async with autocommit(side.database) as connection:
-        followed = set(
-            await connection.scalars(
-                select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
-            )
-        )
+    followed = await side.training.followed_by(side.database, member_id)
     if member_id in index:  # the needs' rows are in the index already: no text analysis
         need_rows, vectors = index.need_vectors(member_id)
     else:
