@@ -41,7 +41,6 @@ REGIONS: tuple[str, ...] = (
 FORMATS: tuple[str, ...] = ("presentiel", "distanciel", "hybride")
 AUDIENCES: tuple[str, ...] = ("agents", "managers", "direction", "elus")
 STATUSES: tuple[str, ...] = ("published", "draft", "archived")
-SOURCES: tuple[str, ...] = ("catalogue", "incubator")
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).parent / "data" / "modules.yaml"
 

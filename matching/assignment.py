@@ -61,11 +61,6 @@ class AssignmentResult:
     total_score: float
     unassigned_reasons: dict[int, str]
 
-    @property
-    def n_assigned(self) -> int:
-        """Number of members who received a coach."""
-        return int(np.count_nonzero(self.coach_of >= 0))
-
 
 @dataclass(frozen=True)
 class _Edges:

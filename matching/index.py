@@ -78,10 +78,6 @@ class MemberIndex:
         self._compact()
         return self._needs.base, self._offers.base
 
-    def upsert(self, profile: MemberProfile) -> None:
-        """Add or replace one member (encoded on its own; nothing else moves)."""
-        self.upsert_many([profile])
-
     def upsert_many(self, profiles: Sequence[MemberProfile]) -> None:
         """Add or replace members, encoded in one batch (the last profile of an id wins)."""
         by_id = {p.id: p for p in profiles}

@@ -110,7 +110,7 @@ def test_member_below_threshold_is_told_no_coach_matches() -> None:
 def test_full_coaches_leave_members_waiting_with_a_reason() -> None:
     scores = np.array([[0.9], [0.8], [0.7]])
     result = assign_optimal(scores, np.array([2]))
-    assert result.n_assigned == 2
+    assert result.coach_of.tolist() == [0, 0, -1]
     assert result.unassigned_reasons == {2: REASON_NO_ROOM}
 
 

@@ -310,7 +310,7 @@ def test_removing_the_cited_offer_lowers_the_score(featurizer: Featurizer) -> No
     before = next(m for m in index.mentors_for(1) if m.member_id == 10)
     assert f"son offre « {HYBRID_OFFER} »" in before.reasons[0]
     coach = index.profile(10)
-    index.upsert(replace(coach, offers=tuple(o for o in coach.offers if o != HYBRID_OFFER)))
+    index.upsert_many([replace(coach, offers=tuple(o for o in coach.offers if o != HYBRID_OFFER))])
     after = [m for m in index.mentors_for(1) if m.member_id == 10]
     assert not after or after[0].score < before.score
     assert not any(HYBRID_OFFER in r for m in after for r in m.reasons)
@@ -446,13 +446,15 @@ def test_upsert_and_remove_take_effect_without_rebuild(featurizer: Featurizer) -
     index = MemberIndex(featurizer).build(PEOPLE)
     version = index.version
     assert 17 not in ids(index.mentors_for(3))
-    index.upsert(make_coach_profile(17, "open data, ouverture des jeux de données publiques"))
+    index.upsert_many(
+        [make_coach_profile(17, "open data, ouverture des jeux de données publiques")]
+    )
     assert ids(index.mentors_for(3))[0] in {12, 17} and 17 in ids(index.mentors_for(3))
     index.remove(12)
     assert 12 not in index and 12 not in ids(index.mentors_for(3))
-    index.upsert(replace(index.profile(10), available=False))
+    index.upsert_many([replace(index.profile(10), available=False)])
     assert 10 not in ids(index.mentors_for(1))
-    index.upsert(replace(index.profile(1), needs=()))
+    index.upsert_many([replace(index.profile(1), needs=())])
     assert index.mentors_for(1) == []
     assert 100 not in index.need_table()[0].tolist()
     assert index.version > version and len(index) == len(PEOPLE)
@@ -500,7 +502,7 @@ def test_any_updates_answer_like_a_fresh_build(
     current = {p.id: p for p in initial}
     for update in updates:
         if isinstance(update, MemberProfile):
-            index.upsert(update)
+            index.upsert_many([update])
             current[update.id] = update
         elif update in current:
             index.remove(update)
@@ -545,7 +547,7 @@ def test_an_unknown_coach_in_a_cohort_raises(index: MemberIndex) -> None:
 def test_an_empty_index_answers_nothing(featurizer: Featurizer) -> None:
     index = MemberIndex(featurizer)
     assert len(index) == 0 and index.profiles() == []
-    index.upsert(make_member(1, needs=(HYBRID_NEED,)))
+    index.upsert_many([make_member(1, needs=(HYBRID_NEED,))])
     assert index.mentors_for(1) == [] and index.peers_for(1) == []
     assert index.need_table()[0].tolist() == [100]
 

@@ -140,7 +140,7 @@ def test_exclusions_self_and_availability(
     engine = build(coach_with_need, busy, paused, free, same_org)
     assert ids(engine.mentors_for(1, exclude={2})) == [4, 5]
     member = make_profile(9, needs=("télétravail",), organization="Mairie d'Albi")
-    engine.upsert(member)
+    engine.upsert_many([member])
     assert 5 not in ids(engine.mentors_for(9, exclude_organization=True))
     assert 5 in ids(engine.mentors_for(9))
 

@@ -70,7 +70,7 @@ def test_a_loaded_index_answers_exactly_like_the_built_one(
 def test_a_snapshot_taken_after_updates_keeps_them(
     tmp_path: Path, built: MemberIndex, featurizer: Featurizer, config: MatchConfig
 ) -> None:
-    built.upsert(make_coach_profile(40, FACILITATION_OFFER))
+    built.upsert_many([make_coach_profile(40, FACILITATION_OFFER)])
     built.remove(12)
     save_index(built, tmp_path / "s", METADATA)
     loaded = _load(tmp_path / "s", featurizer, config)
@@ -84,8 +84,8 @@ def test_a_loaded_index_accepts_updates(
     loaded = _load(saved, featurizer, config)
     assert loaded is not None
     newcomer = make_coach_profile(41, "rituels d'équipe pour des agents en distanciel")
-    loaded.upsert(newcomer)
-    loaded.upsert(replace(loaded.profile(1), needs=(Need(100, HYBRID_NEED),)))
+    loaded.upsert_many([newcomer])
+    loaded.upsert_many([replace(loaded.profile(1), needs=(Need(100, HYBRID_NEED),))])
     loaded.remove(10)
     assert 41 in [m.member_id for m in loaded.mentors_for(1)]
     fresh = MemberIndex(featurizer, config).build(loaded.profiles())
@@ -95,7 +95,7 @@ def test_a_loaded_index_accepts_updates(
 def test_saving_again_replaces_the_snapshot(
     saved: Path, built: MemberIndex, featurizer: Featurizer, config: MatchConfig
 ) -> None:
-    built.upsert(make_member(50, needs=("ouvrir nos données",)))
+    built.upsert_many([make_member(50, needs=("ouvrir nos données",))])
     save_index(built, saved, {**METADATA, "version": 43})
     assert read_metadata(saved)["version"] == 43
     loaded = load_index(saved, featurizer, config, {"version": 43})
