@@ -28,6 +28,7 @@ from service.accounts.me import MeController
 from service.accounts.middleware import BearerTokenMiddleware
 from service.accounts.principal_cache import PrincipalCache
 from service.accounts.throttle import SignInThrottle
+from service.community.controllers import PublicCommunityController
 from service.db.migrate import upgrade
 from service.db.session import make_alchemy_config, make_engine
 from service.dependencies import (
@@ -48,6 +49,13 @@ from service.members.read_cache import MemberReadCache
 from service.openapi import document_errors, document_raw_bodies, precise_schemas
 from service.pages import PAGE_HANDLERS
 from service.pages.guards import infrastructure_error_page, is_page
+from service.practices.controllers import (
+    LessonController,
+    MemberPracticesController,
+    PracticeController,
+    PracticeImportController,
+)
+from service.practices.recommend import PracticeCache
 from service.questionnaire.controllers import (
     ExpectationsController,
     QuestionnaireController,
@@ -63,6 +71,7 @@ from service.training.cache import TrainingCache
 from service.training.controllers import (
     CatalogueController,
     DemandController,
+    InterestController,
     ModuleImportController,
     TrainingController,
 )
@@ -86,7 +95,13 @@ ROUTE_HANDLERS = [
     ModuleImportController,
     TrainingController,
     DemandController,
+    InterestController,
     ThemeController,
+    PracticeController,
+    LessonController,
+    MemberPracticesController,
+    PracticeImportController,
+    PublicCommunityController,
     health,
     liveness,
 ]
@@ -174,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "themes": themes,
                 "member_reads": member_reads,
                 "training_cache": training,
+                "practice_cache": PracticeCache(),
                 "sign_in_throttle": SignInThrottle(),
                 "principal_cache": PrincipalCache(settings.auth_cache_seconds),
             }

@@ -70,7 +70,10 @@ def _load_demo(settings: Settings, force: bool) -> bool:
 
     result = _with_session(settings, lambda session: load_demo(session, force=force))
     if result.loaded:
-        print(f"Demo community loaded: {result.members} members, {result.modules} modules.")
+        print(
+            f"Demo community loaded: {result.members} members, {result.modules} modules, "
+            f"{result.sheets} tool sheets, {result.lessons} shared lessons."
+        )
     else:
         print("The database already has members: demo not loaded (use --force to merge it).")
     return result.loaded
@@ -250,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     from service.questionnaire.cli import add_commands as add_questionnaire_commands
 
     add_questionnaire_commands(imports)
+
+    from service.practices.cli import add_commands as add_practice_commands
+
+    add_practice_commands(imports)
 
     privacy = commands.add_parser("privacy", help="personal data (RGPD)").add_subparsers(
         dest="privacy_command", required=True

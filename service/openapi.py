@@ -129,11 +129,33 @@ FORM_EXPORT_BODY = RequestBody(
 )
 
 
+WIKI_EXPORT_BODY = RequestBody(
+    required=True,
+    description="A MediaWiki XML export, or a zip of Markdown files with YAML front matter.",
+    content={
+        "multipart/form-data": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["file"],
+                properties={"file": Schema(type=OpenAPIType.STRING, format="binary")},
+            )
+        ),
+        "application/xml": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+        "application/zip": OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format="binary")
+        ),
+    },
+)
+
+
 def document_raw_bodies(app: Litestar) -> None:
     """Describe the bodies of handlers that read the raw request (several content types)."""
     item = (app.openapi_schema.paths or {}).get("/api/import/responses")
     if item is not None and item.post is not None and item.post.request_body is None:
         item.post.request_body = FORM_EXPORT_BODY
+    item = (app.openapi_schema.paths or {}).get("/api/import/practices")
+    if item is not None and item.post is not None and item.post.request_body is None:
+        item.post.request_body = WIKI_EXPORT_BODY
 
 
 _EXACT_INTEGERS = {float(2**63 - 1): 2**63 - 1, float(2**31 - 1): 2**31 - 1}

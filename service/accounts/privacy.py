@@ -23,6 +23,9 @@ from service.db.models import (
     MatchRequest,
     ModuleProposal,
     Need,
+    Practice,
+    PracticeRevision,
+    ProposalInterest,
     utcnow,
 )
 from service.members.services import delete_member, get_managed_member, need_to_read, to_read
@@ -53,6 +56,13 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
         select(FollowedModule.module_id).where(FollowedModule.member_id == me)
     )
     tokens = await session.scalars(select(ApiToken).where(ApiToken.account_id == member.account_id))
+    sheets = await session.scalars(select(Practice).where(Practice.author_id == me))
+    changes = await session.scalars(
+        select(PracticeRevision).where(PracticeRevision.author_id == me)
+    )
+    interests = await session.scalars(
+        select(ProposalInterest).where(ProposalInterest.member_id == me)
+    )
     return {
         "exported_at": msgspec.to_builtins(utcnow()),
         "account": {
@@ -94,6 +104,17 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
             _row(lesson, "text", "need_text", "shared", "created_at") for lesson in lessons
         ],
         "followed_modules": list(followed),
+        "practices": [
+            _row(sheet, "id", "title", "status", "version", "created_at", "updated_at")
+            for sheet in sheets
+        ],
+        "practice_changes": [
+            _row(change, "practice_id", "version", "status", "comment", "created_at")
+            for change in changes
+        ],
+        "proposal_interests": [
+            _row(item, "proposal_id", "comment", "created_at") for item in interests
+        ],
     }
 
 

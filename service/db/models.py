@@ -419,3 +419,97 @@ class ThemeModelRun(Base):
     reference_accuracy: Mapped[float] = mapped_column(Float)
     accepted: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Practice(Timestamped, Base):
+    """A tool sheet (« fiche outil ») of the community's library.
+
+    `version` is SQLAlchemy's version counter: an edit names the version it read, and of two
+    edits of the same version exactly one is saved. `search_body` is the text searched besides
+    the title and summary (when to use, steps, materials), written with every save; each
+    database indexes it with its own full-text engine (`service.practices.search`).
+    `source_key` identifies a sheet brought in by an import (re-importing updates it);
+    `lesson_id` the shared lesson it was written from (at most one sheet per lesson).
+    """
+
+    __tablename__ = "practices"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    when_to_use: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    group_size: Mapped[str] = mapped_column(String(60), default="")
+    materials: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    licence: Mapped[str] = mapped_column(String(80), default="CC BY-SA 4.0")
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    credit: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(16), default="written")
+    source_key: Mapped[str | None] = mapped_column(String(300), nullable=True, unique=True)
+    lesson_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lessons.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+    search_body: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PracticeRevision(Base):
+    """One change to a sheet: an edit applied at once (`applied`), or a suggestion waiting for
+    the author or an animator (`pending` -> `accepted` | `rejected`).
+
+    `changes` is `{field: [before, after]}` for applied ones, `proposed` the fields a suggestion
+    would set. `version` is the sheet's version the change produced (unique per sheet), null
+    while a suggestion waits or when it was rejected.
+    """
+
+    __tablename__ = "practice_revisions"
+    __table_args__ = (
+        Index("uq_practice_revisions_version", "practice_id", "version", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practices.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="applied", index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    author_label: Mapped[str] = mapped_column(String(120), default="")
+    base_version: Mapped[int] = mapped_column(Integer, default=0)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    changes: Mapped[dict[str, list[object]]] = mapped_column(JSON, default=dict)
+    proposed: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class ProposalInterest(Base):
+    """A member's « Ça m'intéresse » on an incubator proposal, with an optional comment.
+
+    The primary key makes it once per member and proposal, whatever arrives at the same time.
+    """
+
+    __tablename__ = "proposal_interests"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("module_proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

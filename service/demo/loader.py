@@ -10,12 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.modules import load_catalogue, module_to_dict
+from catalogue.practices import suggest_themes
+from matching.themes import ThemeModel
 from service.accounts.passwords import hash_password
-from service.db.models import Account, Member
+from service.accounts.principal import Principal
+from service.db.models import Account, Lesson, Member, Practice
 from service.imports.members import import_members
+from service.practices.services import add_practice, sheet_text
 from service.training.modules import import_modules
 
 COMMUNITY_FILE = Path(__file__).with_name("community.json")
+LIBRARY_FILE = Path(__file__).with_name("library.json")
 DEMO_PASSWORD = "passerelle-demo"
 DEMO_LOGINS: dict[str, str] = {
     "animator": "animatrice@demo.passerelle.fr",
@@ -32,6 +37,8 @@ class DemoResult:
     loaded: bool
     members: int
     modules: int = 0
+    sheets: int = 0
+    lessons: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -51,8 +58,54 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> DemoResult
         account.password_hash = password_hash
     modules = await import_modules(session, [module_to_dict(m) for m in load_catalogue()])
     await session.flush()
+    sheets, lessons = await load_library(session)
     return DemoResult(
         loaded=True,
         members=report.created + report.updated + report.unchanged,
         modules=modules.created + modules.updated + modules.unchanged,
+        sheets=sheets,
+        lessons=lessons,
     )
+
+
+async def load_library(session: AsyncSession) -> tuple[int, int]:
+    """A few tool sheets by the demo coach, trainer and animator, and shared lessons (one of
+    them the demo member's, which they may turn into a sheet). Skipped when sheets exist."""
+    if await session.scalar(select(func.count(Practice.id))):
+        return 0, 0
+    data = json.loads(LIBRARY_FILE.read_text(encoding="utf-8"))
+    ids = dict(
+        (
+            await session.execute(
+                select(Account.email, Member.id).join(Member, Member.account_id == Account.id)
+            )
+        ).all()
+    )
+    sheets = 0
+    for item in data["sheets"]:
+        item = dict(item)
+        author_id = ids.get(item.pop("author"))
+        if author_id is None:
+            continue
+        author = Principal(account_id=0, member_id=author_id, role="coach")
+        item["themes"] = suggest_themes(load_default_model(), sheet_text(item))
+        await add_practice(session, item, author=author)
+        sheets += 1
+    for item in data["lessons"]:
+        session.add(
+            Lesson(
+                author_id=ids.get(item["author"]),
+                need_text=item["need"],
+                text=item["text"],
+                shared=True,
+            )
+        )
+    await session.flush()
+    return sheets, len(data["lessons"])
+
+
+def load_default_model() -> ThemeModel:
+    """The theme model fitted on the corpus (what a fresh service starts with)."""
+    from service.themes.model import _fitted
+
+    return _fitted(())[0]

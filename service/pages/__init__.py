@@ -11,6 +11,7 @@ from service.pages.animator import ANIMATOR_HANDLERS
 from service.pages.auth import AUTH_HANDLERS
 from service.pages.coach import COACH_HANDLERS
 from service.pages.guards import PAGE_EXCEPTION_HANDLERS
+from service.pages.library import LIBRARY_HANDLERS
 from service.pages.member import MEMBER_HANDLERS
 from service.pages.moderation import MODERATION_HANDLERS
 from service.pages.questionnaire import QUESTIONNAIRE_HANDLERS
@@ -26,6 +27,7 @@ pages_router = Router(
         *TRAINER_HANDLERS,
         *ANIMATOR_HANDLERS,
         *MODERATION_HANDLERS,
+        *LIBRARY_HANDLERS,
     ],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,

@@ -25,6 +25,7 @@ from service.pages.layout import (
     validation_errors,
 )
 from service.params import IdPath
+from service.practices.recommend import practices_for
 from service.read_side import provide_read_side
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
 from service.training import recommendations
@@ -295,9 +296,15 @@ async def withdraw_request(
 async def training(request: Request[Any, Any, Any]) -> Template:
     """Training modules that answer my open needs, with the reasons."""
     me = principal(request)
-    found = await recommendations.training_for(provide_read_side(request), me.member_id, RESULTS)
+    side = provide_read_side(request)
+    found = await recommendations.training_for(side, me.member_id, RESULTS)
+    sheets = await practices_for(side, request.app.state.practice_cache, me.member_id, 5)
     return render(
-        request, "member/training.html", title="Formations pour moi", results=found.results
+        request,
+        "member/training.html",
+        title="Formations pour moi",
+        results=found.results,
+        sheets=sheets.results,
     )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from catalogue.modules import Audience, Format, Status
 from service.accounts.guards import trainer_or_animator
@@ -14,7 +14,7 @@ from service.dependencies import CurrentPrincipal, DbSession, Reads, TrainingCac
 from service.errors import PermissionDeniedError
 from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
 from service.params import IdPath
-from service.training import demand, incubator, modules, recommendations
+from service.training import demand, incubator, interest, modules, recommendations
 from service.training.modules import ModuleImportReport
 from service.training.schemas import (
     ClustersResponse,
@@ -178,9 +178,13 @@ class DemandController(Controller):
         rows, total = await incubator.list_proposals(
             db_session, training_cache, status, limit, offset
         )
-        return Page(
-            items=[incubator.to_read(row) for row in rows], total=total, limit=limit, offset=offset
+        ids = [row.id for row in rows]
+        counts, notes = (
+            await interest.counts(db_session, ids),
+            await interest.comments(db_session, ids),
         )
+        items = [incubator.to_read(r, counts.get(r.id, 0), notes.get(r.id, [])) for r in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     @post(
         "/api/incubator/proposals/{proposal_id:int}/adopt",
@@ -189,3 +193,27 @@ class DemandController(Controller):
     )
     async def adopt(self, db_session: DbSession, proposal_id: IdPath) -> ModuleRead:
         return modules.to_read(await incubator.adopt(db_session, proposal_id))
+
+
+class InterestController(Controller):
+    """« Ça m'intéresse » on an incubator proposal: any signed-in member, once."""
+
+    path = "/api/incubator/proposals/{proposal_id:int}/interest"
+    tags = ["incubator"]
+
+    @post("/", status_code=HTTP_200_OK, summary="Say « Ça m'intéresse » (optional comment)")
+    async def express(
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        proposal_id: IdPath,
+        data: JSONBody[interest.InterestCreate | None] = None,
+    ) -> interest.InterestRead:
+        comment = data.comment if data else ""
+        return await interest.express(db_session, principal, proposal_id, comment)
+
+    @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Take my interest back")
+    async def withdraw(
+        self, db_session: DbSession, principal: CurrentPrincipal, proposal_id: IdPath
+    ) -> None:
+        await interest.withdraw(db_session, principal, proposal_id)

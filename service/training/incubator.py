@@ -19,10 +19,11 @@ from matching.index import MemberIndex
 from matching.taxonomy import load_taxonomy
 from service.db.models import ModuleProposal, TrainingModule, utcnow
 from service.errors import ConflictError, NotFoundError
+from service.training import interest
 from service.training.cache import TrainingCache
 from service.training.demand import compute_demand
 from service.training.modules import create_module
-from service.training.schemas import ContributorRead, ProposalRead
+from service.training.schemas import ContributorRead, InterestCommentRead, ProposalRead
 
 
 def coach_offers(index: MemberIndex) -> list[CoachOffer]:
@@ -85,8 +86,12 @@ async def refresh_proposals(session: AsyncSession, cache: TrainingCache) -> None
     await session.flush()
 
 
-def to_read(record: ModuleProposal) -> ProposalRead:
-    """The API view of a proposal."""
+def to_read(
+    record: ModuleProposal,
+    interested: int = 0,
+    comments: list[InterestCommentRead] | None = None,
+) -> ProposalRead:
+    """The API view of a proposal (interest count, and comments unnamed when given)."""
     return ProposalRead(
         id=record.id,
         cluster_id=record.cluster_id,
@@ -101,13 +106,16 @@ def to_read(record: ModuleProposal) -> ProposalRead:
         created_at=record.created_at,
         updated_at=record.updated_at,
         theme=record.theme,
+        interest=interested,
+        comments=comments,
     )
 
 
 async def list_proposals(
     session: AsyncSession, cache: TrainingCache, status: str | None, limit: int, offset: int
 ) -> tuple[list[ModuleProposal], int]:
-    """Proposals (open ones by default), refreshed from the current demand."""
+    """Proposals (open ones by default), refreshed from the current demand, the most wanted
+    first: members whose needs make the demand, plus members who said « Ça m'intéresse »."""
     await refresh_proposals(session, cache)
     rows = list(
         await session.scalars(
@@ -116,6 +124,8 @@ async def list_proposals(
             .order_by(ModuleProposal.id)
         )
     )
+    interested = await interest.counts(session, [row.id for row in rows])
+    rows.sort(key=lambda row: (-interest.weight(row, interested.get(row.id, 0)), row.id))
     return rows[offset : offset + limit], len(rows)
 
 

@@ -149,8 +149,18 @@ class ContributorRead(msgspec.Struct, kw_only=True):
     reasons: list[str]
 
 
+class InterestCommentRead(msgspec.Struct, kw_only=True):
+    """A member's comment on a proposal, without any name."""
+
+    comment: str
+    created_at: datetime
+
+
 class ProposalRead(msgspec.Struct, kw_only=True):
-    """A module the incubator proposes for an uncovered cluster."""
+    """A module the incubator proposes for an uncovered cluster.
+
+    `interest` counts members who said « Ça m'intéresse »; `comments` are theirs, unnamed.
+    """
 
     id: int
     cluster_id: int
@@ -165,3 +175,5 @@ class ProposalRead(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     theme: str | None = None
+    interest: int = 0
+    comments: list[InterestCommentRead] | None = None

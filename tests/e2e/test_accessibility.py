@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import PHONE, screenshot, serious_violations, sign_in
 
 PAGES: dict[str, list[str]] = {
-    "anonyme": ["/connexion", "/premiere-connexion"],
+    "anonyme": ["/connexion", "/premiere-connexion", "/communaute"],
     "member": [
         "/profil",
         "/questionnaire",
@@ -20,8 +20,13 @@ PAGES: dict[str, list[str]] = {
         "/trouver-un-pair",
         "/demandes",
         "/formations",
+        "/bibliotheque",
+        "/bibliotheque?q=animation",
+        "/bibliotheque/fiche/1",
+        "/bibliotheque/fiche/1/modifier",
+        "/communaute",
     ],
-    "coach": ["/accompagnement", "/accompagnement/demandes"],
+    "coach": ["/accompagnement", "/accompagnement/demandes", "/bibliotheque/nouvelle"],
     "trainer": [
         "/formation/demande",
         "/formation/incubateur",
@@ -33,12 +38,14 @@ PAGES: dict[str, list[str]] = {
         "/animation/membres",
         "/animation/import",
         "/animation/cohorte",
+        "/bibliotheque/import",
     ],
 }
 
 
 def _name(role: str, path: str) -> str:
-    return f"{role}-{path.strip('/').replace('/', '-') or 'accueil'}"
+    cleaned = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-")
+    return f"{role}-{cleaned or 'accueil'}"
 
 
 @pytest.mark.parametrize("role", list(PAGES))
@@ -58,7 +65,7 @@ def test_pages_have_no_serious_accessibility_violation(new_page: Any, role: str)
     assert not problems, problems
 
 
-@pytest.mark.parametrize("role", ["member", "trainer", "animator"])
+@pytest.mark.parametrize("role", ["member", "coach", "trainer", "animator"])
 def test_pages_fit_a_360_pixel_screen(new_page: Any, role: str) -> None:
     page = new_page(PHONE)
     sign_in(page, role)

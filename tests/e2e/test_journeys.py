@@ -172,3 +172,36 @@ def test_sign_out_ends_the_session(new_page: Any) -> None:
     assert "/connexion" in page.url
     page.goto("/profil")
     assert "/connexion" in page.url
+
+
+def test_member_searches_the_library_reads_a_sheet_and_suggests_an_edit(new_page: Any) -> None:
+    page = new_page()
+    sign_in(page, "member")
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Bibliothèque"
+    ).click()
+    page.get_by_label("Mots recherchés").fill("reunion hybride")
+    page.get_by_role("button", name="Chercher").click()
+    page.get_by_role("link", name="Météo d'équipe en réunion hybride").click()
+    assert page.get_by_role("heading", name="Étapes").is_visible()
+    screenshot(page, "membre-bibliotheque-fiche")
+    page.get_by_role("link", name="Proposer une modification").click()
+    page.get_by_label("Pourquoi cette modification ?").fill("Ajouter le tour des absents")
+    page.get_by_label("Matériel").fill("Des cartes météo imprimées")
+    page.get_by_role("button", name="Proposer cette modification").click()
+    assert "votre suggestion est transmise" in page.get_by_role("status").first.inner_text()
+
+
+def test_the_public_page_shows_the_community_and_a_member_says_it_interests_them(
+    new_page: Any,
+) -> None:
+    page = new_page()
+    page.goto("/communaute")
+    assert page.get_by_role("heading", name="La communauté en chiffres").is_visible()
+    assert page.get_by_text("Formations proposées par l'incubateur").is_visible()
+    screenshot(page, "public-communaute")
+    sign_in(page, "member")
+    page.goto("/communaute")
+    page.get_by_role("button", name="Ça m'intéresse").first.click()
+    assert "votre intérêt compte" in page.get_by_role("status").first.inner_text()
+    assert page.get_by_role("button", name="Retirer mon intérêt").first.is_visible()

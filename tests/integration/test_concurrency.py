@@ -226,3 +226,81 @@ def test_simultaneous_accepts_never_exceed_capacity(server: Server) -> None:
         f"{server.url}/api/match-requests?role=coach&status=accepted", headers=coach.headers
     )
     assert accepted.json()["total"] == 2
+
+
+def test_concurrent_edits_of_one_sheet_version_let_exactly_one_through(server: Server) -> None:
+    coach = server.person("coach")
+    created = httpx.post(
+        f"{server.url}/api/practices",
+        headers=coach.headers,
+        json={"title": "Une fiche disputée", "steps": ["Une étape"], "status": "published"},
+    )
+    created.raise_for_status()
+    url = f"{server.url}/api/practices/{created.json()['id']}"
+    responses = race(
+        [
+            lambda client, i=i: client.patch(
+                url, headers=coach.headers, json={"summary": f"version {i}", "version": 1}
+            )
+            for i in range(12)
+        ]
+    )
+    assert codes(responses) == {200: 1, 409: 11}, [r.text for r in responses]
+    history = httpx.get(f"{url}/history", headers=coach.headers).json()
+    assert history["total"] == 2
+    assert [item["version"] for item in history["items"]] == [2, 1]
+
+
+def test_a_suggestion_is_decided_once(server: Server) -> None:
+    coach = server.person("coach")
+    member = server.person()
+    created = httpx.post(
+        f"{server.url}/api/practices",
+        headers=coach.headers,
+        json={"title": "Une fiche à améliorer", "steps": ["Une étape"], "status": "published"},
+    ).json()
+    url = f"{server.url}/api/practices/{created['id']}"
+    suggestion = httpx.post(
+        f"{url}/suggestions", headers=member.headers, json={"summary": "Mieux dit"}
+    ).json()
+    base = f"{url}/suggestions/{suggestion['id']}"
+    responses = race(
+        [
+            lambda client, i=i: client.post(
+                f"{base}/{'accept' if i % 2 else 'reject'}", headers=coach.headers
+            )
+            for i in range(10)
+        ]
+    )
+    assert codes(responses) == {200: 1, 409: 9}, [r.text for r in responses]
+
+
+def test_a_lesson_becomes_one_sheet(server: Server) -> None:
+    author = bearer(server.url, "membre@demo.passerelle.fr")
+    lessons = httpx.get(f"{server.url}/api/lessons", headers=author).json()
+    [mine] = [lesson for lesson in lessons if lesson["mine"]]
+    url = f"{server.url}/api/lessons/{mine['id']}/practice"
+    responses = race([lambda client: client.post(url, headers=author) for _ in range(8)])
+    assert codes(responses) == {201: 1, 409: 7}, [r.text for r in responses]
+    again = httpx.get(f"{server.url}/api/lessons", headers=author).json()
+    [mine] = [lesson for lesson in again if lesson["mine"]]
+    assert mine["practice_id"] == next(r for r in responses if r.status_code == 201).json()["id"]
+
+
+def test_interest_in_a_proposal_counts_once_per_member(server: Server) -> None:
+    proposals = httpx.get(f"{server.url}/api/incubator/proposals", headers=server.animator)
+    proposal = proposals.json()["items"][0]
+    before = proposal["interest"]
+    member = server.person()
+    url = f"{server.url}/api/incubator/proposals/{proposal['id']}/interest"
+    responses = race(
+        [
+            lambda client, i=i: client.post(
+                url, headers=member.headers, json={"comment": f"intéressé·e {i}"}
+            )
+            for i in range(10)
+        ]
+    )
+    assert codes(responses) == {200: 10}, [r.text for r in responses]
+    after = httpx.get(f"{server.url}/api/incubator/proposals", headers=server.animator).json()
+    assert next(p for p in after["items"] if p["id"] == proposal["id"])["interest"] == before + 1

@@ -88,12 +88,38 @@ async def _need_of(actors: Actors, member_id: int) -> int:
         return int(await session.scalar(select(Need.id).where(Need.member_id == member_id)))
 
 
+async def _library_of(actors: Actors, author_id: int, suggester_id: int) -> dict[str, int]:
+    """A published sheet by `author_id` with a pending suggestion by `suggester_id`, and a
+    shared lesson of `author_id`."""
+    from service.accounts.principal import Principal
+    from service.db.models import Lesson, PracticeRevision
+    from service.practices.services import add_practice
+
+    async with actors._sessionmaker() as session:
+        author = Principal(account_id=0, member_id=author_id, role="coach")
+        values = {"title": "Une fiche", "steps": ["Une étape"], "status": "published"}
+        sheet = await add_practice(session, values, author=author)
+        suggestion = PracticeRevision(
+            practice_id=sheet.id,
+            status="pending",
+            author_id=suggester_id,
+            base_version=1,
+            proposed={"summary": "Un résumé"},
+            changes={},
+        )
+        lesson = Lesson(author_id=author_id, need_text="Un besoin", text="Une leçon", shared=True)
+        session.add_all([suggestion, lesson])
+        await session.commit()
+        return {"practice_id": sheet.id, "suggestion_id": suggestion.id, "lesson_id": lesson.id}
+
+
 async def _caller(actors: Actors, role: str, stranger: Actor, stranger_coach: Actor) -> Caller:
     if role == "anonymous":
         ids = {"member_id": stranger.member_id, "coach_id": stranger_coach.member_id}
         ids["need_id"] = await _need_of(actors, stranger.member_id)
         request = await actors.request_between(stranger_coach.member_id, stranger.member_id)
         ids.update(request_as_coach=request, request_as_mentee=request)
+        ids.update(await _library_of(actors, stranger.member_id, stranger_coach.member_id))
         return Caller(role, None, ids, ids)
     actor = await actors.create(role, needs_text=["Animer un réseau"], capacity=3)
     [as_coach] = await actors.requests_to(actor.member_id, [stranger.member_id])
@@ -113,6 +139,8 @@ async def _caller(actors: Actors, role: str, stranger: Actor, stranger_coach: Ac
         "request_as_coach": others,
         "request_as_mentee": others,
     }
+    own.update(await _library_of(actors, actor.member_id, stranger.member_id))
+    other.update(await _library_of(actors, stranger.member_id, actor.member_id))
     return Caller(role, actor, own, other)
 
 
@@ -125,6 +153,9 @@ def _url(path: str, ids: dict[str, Any]) -> str:
         "request_id": request,
         "module_id": MODULE,
         "proposal_id": 1,
+        "practice_id": ids["practice_id"],
+        "suggestion_id": ids["suggestion_id"],
+        "lesson_id": ids["lesson_id"],
         "version": 1,
         "file_path": "passerelle.css",
         "path": "swagger",
@@ -159,6 +190,9 @@ def _body(method: str, path: str, ids: dict[str, Any], me: dict[str, Any]) -> di
         "/api/catalogue/modules/{module_id:str}": {"duration_hours": 7},
         "/api/questionnaires/{version:int}/responses": {"answers": {}},
         "/api/questionnaires/{version:int}/responses/mine": {"answers": {}},
+        "/api/practices": {"title": "Une autre fiche", "steps": ["Une étape"]},
+        "/api/practices/{practice_id:int}": {"summary": "Nouveau résumé"},
+        "/api/practices/{practice_id:int}/suggestions": {"summary": "Autre résumé"},
     }
     return {"json": bodies.get(path, {})}
 

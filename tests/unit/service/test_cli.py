@@ -94,3 +94,26 @@ def test_retention_dry_run_counts_then_erases_inactive_accounts(
     assert _count(data_dir, Member) == 1
     assert main(["privacy", "retention", "--days", "3650"]) == 0
     assert "0 account(s)" in capsys.readouterr().out.splitlines()[-1]
+
+
+WIKI_EXPORT = Path(__file__).parents[2] / "data" / "wiki" / "mediawiki_export.xml"
+
+
+def test_import_practices_reports_each_page_and_is_idempotent(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.db.models import Practice
+
+    assert main(["import", "practices", str(WIKI_EXPORT)]) == 1  # two pages in error
+    captured = capsys.readouterr()
+    assert "Idées en vrac" in captured.err and "rien n'a été importé" in captured.err
+    assert _count(data_dir, Practice) == 0
+    assert main(["import", "practices", str(WIKI_EXPORT), "--partial", "--dry-run"]) == 0
+    assert "Dry run, nothing written: 2 created" in capsys.readouterr().out
+    assert _count(data_dir, Practice) == 0
+    assert main(["import", "practices", str(WIKI_EXPORT), "--partial"]) == 0
+    out = capsys.readouterr().out
+    assert "World café" in out and "2 created" in out and "2 in error" in out
+    assert _count(data_dir, Practice) == 2
+    assert main(["import", "practices", str(WIKI_EXPORT), "--partial"]) == 0
+    assert "0 created, 0 updated, 2 unchanged" in capsys.readouterr().out

@@ -1,0 +1,1 @@
+"""Open governance: the community's figures in public, aggregated and masked."""

@@ -1,0 +1,1 @@
+"""The community's library: tool sheets, their history and suggestions, search, imports."""
