@@ -12,9 +12,8 @@ from datetime import timedelta
 
 from _population import Population
 from rich.progress import Progress
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from catalogue.modules import load_catalogue, module_to_dict
 from service.accounts.tokens import new_token, token_digest
@@ -23,6 +22,7 @@ from service.db.models import Account, ApiToken, MatchRequest, Member, Need, utc
 from service.db.session import make_engine
 from service.imports.members import MAX_IMPORT_ROWS, import_members
 from service.training.modules import import_modules
+from tests.postgres import reset_postgres
 
 CALLERS = 2000
 """Members who send the load, each with their own bearer token."""
@@ -55,24 +55,6 @@ class Fixture:
     members: int
     callers: list[Caller]
     coaches: list[Coach]
-
-
-async def reset_postgres(url: str) -> None:
-    """Create the benchmark database if missing and empty its public schema."""
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        exists = await connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-        )
-        if not exists:
-            await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    await admin.dispose()
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 async def _seed_members(engine: AsyncEngine, count: int, seed: int) -> None:
@@ -122,7 +104,7 @@ async def _issue_tokens(engine: AsyncEngine, member_ids: list[int]) -> dict[int,
 async def seed(url: str, count: int, seed_value: int = 0) -> None:
     """Migrate an empty database and import `count` synthetic members and the catalogue."""
     if url.startswith("postgresql"):
-        await reset_postgres(url)
+        await reset_postgres(url, create_missing=True)
     engine = make_engine(url)
     try:
         await upgrade(engine)

@@ -23,7 +23,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.accounts.passwords import hash_password
@@ -33,6 +32,7 @@ from service.imports.validation import validate_rows
 from service.members.schemas import MemberCreate
 from service.reference import REGIONS
 from service.settings import Settings
+from tests.postgres import reset_postgres
 
 NEEDS = [
     "Mes agents décrochent depuis qu'on alterne présentiel et télétravail",
@@ -74,14 +74,6 @@ def generate_rows(count: int, seed: int = 7) -> list[dict[str, Any]]:
     ]
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def _animator_token(url: str, client: AsyncTestClient[Any]) -> dict[str, str]:
     engine = create_async_engine(url)
     async with engine.begin() as connection:
@@ -104,7 +96,7 @@ async def _animator_token(url: str, client: AsyncTestClient[Any]) -> dict[str, s
 async def time_import(url: str, rows: list[dict[str, Any]], data_dir: Path) -> float:
     """Seconds for one all-or-nothing import of `rows` into an empty database at `url`."""
     if url.startswith("postgresql"):
-        await _reset_postgres(url)
+        await reset_postgres(url)
     app = create_app(Settings(database_url=url, data_dir=data_dir, secret_key="b" * 48))
     async with AsyncTestClient(app=app, timeout=600) as client:
         headers = await _animator_token(url, client)

@@ -22,8 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from service.db.migrate import upgrade
 from service.db.session import make_engine
@@ -32,6 +31,7 @@ from service.questionnaire.importer import import_csv
 from service.questionnaire.mapping import default_mapping
 from service.questionnaire.services import default_definition
 from service.reference import REGIONS
+from tests.postgres import reset_postgres
 
 LEVELS = ["Local (mon territoire, mon département)", "Régional", "National"]
 TYPES = ["Commune", "Intercommunalité", "Département", "Région", "Services de l'État"]
@@ -88,18 +88,10 @@ def generate_csv(count: int, seed: int = 11) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def time_imports(url: str, data: bytes) -> tuple[float, float]:
     """Seconds of the first import and of the re-import of `data` into an empty database."""
     if url.startswith("postgresql"):
-        await _reset_postgres(url)
+        await reset_postgres(url)
     engine = make_engine(url)
     await upgrade(engine)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)

@@ -37,6 +37,7 @@ from service.db.migrate import upgrade
 from service.db.models import Practice
 from service.practices import search
 from service.practices.services import list_practices
+from tests.postgres import reset_postgres
 
 QUERIES = [
     "animation",
@@ -94,11 +95,9 @@ def synthetic(n: int, seed: int = 0) -> list[dict[str, Any]]:
 
 
 async def seed(url: str, rows: list[dict[str, Any]]) -> float:
-    engine = create_async_engine(url)
     if url.startswith("postgresql"):
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
+        await reset_postgres(url, create_missing=True)
+    engine = create_async_engine(url)
     await upgrade(engine)
     start = time.perf_counter()
     async with engine.begin() as connection:

@@ -16,21 +16,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import postgres_url, run_coroutine
 from tests.live_server import bearer, live_server
+from tests.postgres import reset_postgres
 
 MAX_EXAMPLES = 8
-
-
-async def _reset(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -43,7 +34,7 @@ def server(
         database_url = postgres_url()
         if database_url is None:
             pytest.skip("PostgreSQL not configured: set PASSERELLE_TEST_DATABASE_URL")
-        run_coroutine(lambda: _reset(database_url))
+        run_coroutine(lambda: reset_postgres(database_url))
     data_dir: Path = tmp_path_factory.mktemp(f"fuzz-{request.param}")
     with live_server(data_dir, database_url) as live:
         yield live.url

@@ -9,22 +9,12 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 from tests.integration.actors import Actors
-
-
-async def reset_postgres(url: str) -> None:
-    """Drop everything in the test database so each test starts from an empty schema."""
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+from tests.postgres import reset_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url, run_coroutine
-from tests.integration.conftest import reset_postgres
 from tests.live_server import bearer, live_server
+from tests.postgres import reset_postgres
 
 PASSWORD = "des-mots-bien-a-moi"
 _numbers = count(1)

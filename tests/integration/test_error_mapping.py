@@ -24,7 +24,7 @@ from service.settings import Settings
 from service.training import demand
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 from tests.integration.actors import Actors
-from tests.integration.conftest import reset_postgres
+from tests.postgres import reset_postgres
 
 Client = AsyncTestClient[Any]
 
