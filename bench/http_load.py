@@ -26,6 +26,11 @@ turn, so that each worker has met most of them (who a token is, their profile); 
 shows the first run of each scenario, the others are usually warmer.
 The first start on each database builds the index snapshot (`passerelle serve` does it before
 its workers start); the next start loads it and replays the changes made meanwhile.
+`--caches all,no-results,no-profiles,no-principals` starts the same server once per variant,
+each with one per-worker cache turned off (`PASSERELLE_ANSWER_CACHE_SIZE=0`,
+`PASSERELLE_PROFILE_CACHE_SIZE=0`, `PASSERELLE_AUTH_CACHE_SECONDS=0`), and ends with what each
+cache earns: the median requests/s of each scenario with every cache on, divided by the same
+without that cache.
 Everything stays on the loopback; each run is bounded by `--duration`. PostgreSQL:
 `--postgres-url` or PASSERELLE_BENCH_DATABASE_URL (default: database ``passerelle_bench`` on
 127.0.0.1:5432, created and emptied by the script).
@@ -57,6 +62,12 @@ from _load_fixture import Fixture, accepted_over_capacity, fixture, seed
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/passerelle_bench"
 SCENARIOS = ("trivial", "profile", "matches", "training", "mix")
+CACHE_VARIANTS = {
+    "all": {},
+    "no-results": {"PASSERELLE_ANSWER_CACHE_SIZE": "0"},
+    "no-profiles": {"PASSERELLE_PROFILE_CACHE_SIZE": "0"},
+    "no-principals": {"PASSERELLE_AUTH_CACHE_SECONDS": "0"},
+}
 STARTUP_TIMEOUT_S = 900
 BIOS = (
     "Je coordonne la démarche d'innovation de la collectivité depuis deux ans.",
@@ -140,6 +151,7 @@ class ServerReport:
     workers: int
     startup_s: float
     index_note: str
+    variant: str = "all"
     runs: dict[str, list[Run]] = field(default_factory=dict)
     accepts: str = ""
 
@@ -199,13 +211,16 @@ def _free_port() -> int:
 class Server:
     """`passerelle serve` in a subprocess; ready when every worker finished its start-up."""
 
-    def __init__(self, url: str, workers: int, data_dir: Path) -> None:
+    def __init__(
+        self, url: str, workers: int, data_dir: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
             "PASSERELLE_DATABASE_URL": url,
             "PASSERELLE_DATA_DIR": str(data_dir),
+            **(extra_env or {}),
         }
         command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
         command += ["--workers", str(workers), "--log-level", "info"]
@@ -311,10 +326,13 @@ def measure(
     args: argparse.Namespace,
     work: Path,
     data_dir: Path,
+    variant: str = "all",
 ) -> ServerReport:
     """Start a server on the seeded database and run every scenario against it."""
-    server = Server(fixture_.url, workers, data_dir)
-    report = ServerReport(database, fixture_.members, workers, server.startup_s, server.index_note)
+    server = Server(fixture_.url, workers, data_dir, CACHE_VARIANTS[variant])
+    report = ServerReport(
+        database, fixture_.members, workers, server.startup_s, server.index_note, variant
+    )
     try:
         run_wrk(server.base, write_script(work, "warmup", fixture_), args.warmup, args.connections)
         for kind in SCENARIOS:
@@ -338,8 +356,8 @@ def print_report(report: ServerReport) -> None:
     """One table per server: medians of the repeated runs."""
     ceiling = statistics.median(run.rate for run in report.runs["trivial"])
     print(
-        f"\n{report.database}, {report.members:,} members, {report.workers} worker(s): "
-        f"ready in {report.startup_s:.1f} s ({report.index_note})"
+        f"\n{report.database}, {report.members:,} members, {report.workers} worker(s), "
+        f"caches: {report.variant}: ready in {report.startup_s:.1f} s ({report.index_note})"
     )
     print(
         f"{'scenario':<10}{'req/s':>9}{'x trivial':>11}{'p50 ms':>9}{'p99 ms':>9}"
@@ -356,6 +374,28 @@ def print_report(report: ServerReport) -> None:
     if report.accepts:
         print(report.accepts)
     sys.stdout.flush()
+
+
+def print_cache_gains(reports: list[ServerReport]) -> None:
+    """What each cache earns: req/s with every cache on / req/s without that one cache."""
+    baseline = {(r.database, r.members, r.workers): r for r in reports if r.variant == "all"}
+    rows = [r for r in reports if r.variant != "all"]
+    if not rows or not baseline:
+        return
+    print("\nWhat each cache earns: req/s with every cache / req/s without it (medians)")
+    print(f"{'server':<28}{'without':<15}" + "".join(f"{kind:>10}" for kind in SCENARIOS))
+    for report in rows:
+        base = baseline.get((report.database, report.members, report.workers))
+        if base is None:
+            continue
+        server = f"{report.database} {report.members:,} x{report.workers}"
+        gains = [
+            statistics.median(run.rate for run in base.runs[kind])
+            / statistics.median(run.rate for run in report.runs[kind])
+            for kind in SCENARIOS
+        ]
+        line = "".join(f"{gain:>10.2f}" for gain in gains)
+        print(f"{server:<28}{report.variant.removeprefix('no-'):<15}{line}")
 
 
 def _database_url(database: str, members: int, args: argparse.Namespace, work: Path) -> str:
@@ -380,6 +420,11 @@ def main() -> int:
         default=os.environ.get("PASSERELLE_BENCH_DATABASE_URL", DEFAULT_POSTGRES),
     )
     parser.add_argument("--quick", action="store_true", help="10k members, 1 run of 3 s each")
+    parser.add_argument(
+        "--caches",
+        default="all",
+        help="comma-separated cache variants: " + ", ".join(CACHE_VARIANTS),
+    )
     args = parser.parse_args()
     if args.quick:
         args.members, args.repeat, args.duration, args.warmup = "10000", 1, 3.0, 5.0
@@ -387,6 +432,11 @@ def main() -> int:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
     sizes = [int(size) for size in args.members.split(",")]
+    variants = args.caches.split(",")
+    if unknown := set(variants) - set(CACHE_VARIANTS):
+        print(f"unknown cache variants: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    reports: list[ServerReport] = []
     workers = [int(count) for count in args.workers.split(",")]
     print(
         f"Passerelle under load: wrk -t1 -c{args.connections}, {args.duration:g} s per run, "
@@ -403,8 +453,12 @@ def main() -> int:
                 print(f"\n[{database}] {members:,} members seeded in {seeded:.0f} s")
                 data_dir = Path(tempfile.mkdtemp(dir=work, prefix="data-"))
                 for count in workers:  # the first start builds the snapshot, later ones load it
-                    fixture_ = asyncio.run(fixture(url, members, seed_value=count))
-                    print_report(measure(fixture_, database, count, args, work, data_dir))
+                    for variant in variants:
+                        fixture_ = asyncio.run(fixture(url, members, seed_value=count))
+                        report = measure(fixture_, database, count, args, work, data_dir, variant)
+                        reports.append(report)
+                        print_report(report)
+    print_cache_gains(reports)
     return 0
 
 

@@ -11,12 +11,12 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -63,6 +63,7 @@ from service.questionnaire.controllers import (
 )
 from service.read_side import provide_read_side
 from service.request_checks import check_request, route_methods
+from service.result_cache import ResultCache
 from service.security import SecurityHeadersMiddleware
 from service.settings import Settings, load_settings
 from service.themes.controllers import ThemeController
@@ -132,12 +133,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     themes = ThemeKeeper(sessionmaker, MatchConfig(), settings.theme_refresh_seconds)
     match_index = MatchingIndex(
-        sessionmaker, themes, snapshot_path(settings.data_dir) if settings.index_snapshot else None
+        sessionmaker,
+        themes,
+        snapshot_path(settings.data_dir) if settings.index_snapshot else None,
+        results_capacity=settings.answer_cache_size,
     )
-    member_reads = MemberReadCache()
+    member_reads = MemberReadCache(settings.profile_cache_size)
     match_index.on_change(member_reads.forget)
-    training = TrainingCache(themes, match_index)
-    match_index.on_change(training.forget)
+    training = TrainingCache(themes, match_index, answers=ResultCache(settings.answer_cache_size))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

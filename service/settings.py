@@ -31,6 +31,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     migrate_on_start: bool = True
     secure_cookies: bool = False
     auth_cache_seconds: float = 30.0
+    answer_cache_size: int = 20_000
+    """Match and training answers each worker keeps per index version (0: none)."""
+    profile_cache_size: int = 20_000
+    """Profiles each worker keeps until the change log names them (0: none)."""
     index_snapshot: bool = True
     theme_refresh_seconds: float = 60.0
     forwarded_allow_ips: str = ""
@@ -79,6 +83,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             migrate_on_start=_flag(env.get("PASSERELLE_MIGRATE_ON_START", "true")),
             secure_cookies=_flag(env.get("PASSERELLE_SECURE_COOKIES", "false")),
             auth_cache_seconds=float(env.get("PASSERELLE_AUTH_CACHE_SECONDS", 30)),
+            answer_cache_size=int(env.get("PASSERELLE_ANSWER_CACHE_SIZE", 20_000)),
+            profile_cache_size=int(env.get("PASSERELLE_PROFILE_CACHE_SIZE", 20_000)),
             index_snapshot=_flag(env.get("PASSERELLE_INDEX_SNAPSHOT", "true")),
             theme_refresh_seconds=float(env.get("PASSERELLE_THEME_REFRESH_SECONDS", 60)),
             forwarded_allow_ips=",".join(

@@ -36,13 +36,13 @@ from matching.index import MemberIndex
 from matching.profiles import MemberProfile
 from matching.scoring import MatchConfig
 from matching.snapshot import load_index, save_index
-from service.answers import AnswerCache
 from service.db.models import IndexChange, utcnow
 from service.db.session import autocommit
 from service.matches.exclusions import PairBook
 from service.matches.log_cursor import LogCursor
 from service.matches.profiles import load_profiles
 from service.matches.snapshots import anchor, usable_metadata
+from service.result_cache import DEFAULT_CAPACITY, ResultCache
 from service.sync import CoalescedSync
 from service.themes.model import ModelState, ThemeKeeper
 
@@ -73,6 +73,7 @@ class MatchingIndex:
         themes: ThemeKeeper,
         snapshot_dir: Path | None = None,
         config: MatchConfig | None = None,
+        results_capacity: int = DEFAULT_CAPACITY,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._themes = themes
@@ -91,7 +92,7 @@ class MatchingIndex:
         self._capacity: dict[int, int] = {}
         self._coaches: set[int] = set()
         self._pairs = PairBook()
-        self.answers = AnswerCache()
+        self.answers = ResultCache(results_capacity)
         self._full_coaches: set[int] = set()
 
     @property
@@ -181,7 +182,7 @@ class MatchingIndex:
         self._update_room(self.member_ids)
         self._cursor = cursor
         self.version = cursor.high
-        self.answers = AnswerCache()  # a refitted engine may rank differently
+        self.answers = ResultCache(self.answers.capacity)  # a refitted engine may rank differently
 
     async def build(self) -> None:
         """Encode every matchable member with the theme model in use and swap the index in."""

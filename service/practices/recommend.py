@@ -8,7 +8,7 @@ encoded on the spot for a member the index does not hold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,7 +28,6 @@ class PracticeCache:
 
     key: Any = None
     recommender: PracticeRecommender | None = None
-    answers: dict[Any, PracticesForMember] = field(default_factory=dict)
 
 
 async def _recommender(side: ReadSide, cache: PracticeCache) -> PracticeRecommender | None:
@@ -55,7 +54,6 @@ async def _recommender(side: ReadSide, cache: PracticeCache) -> PracticeRecommen
             except CatalogueError:
                 cache.recommender = None
             cache.key = key
-            cache.answers = {}
     return cache.recommender
 
 
@@ -73,15 +71,12 @@ async def practices_for(
     recommender = await _recommender(side, cache)
     if recommender is None:
         return empty
-    answer_key = (member_id, limit, side.index.version)
-    if answer_key in cache.answers:
-        return cache.answers[answer_key]
     if member_id in index:
         need_rows, vectors = index.need_vectors(member_id)
     else:
         need_rows, vectors = recommender.encode_needs([(None, text) for text in member.needs])
     found = recommender.recommend(need_rows, vectors, limit=limit)
-    answer = PracticesForMember(
+    return PracticesForMember(
         member_id=member_id,
         results=[
             PracticeResult(
@@ -90,7 +85,3 @@ async def practices_for(
             for r in found
         ],
     )
-    if len(cache.answers) > 10_000:
-        cache.answers.clear()
-    cache.answers[answer_key] = answer
-    return answer

@@ -8,15 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalogue.errors import CatalogueError
 from catalogue.modules import Module
 from catalogue.recommend import ModuleRecommender
-from service.answers import AnswerCache
-from service.db.models import FollowedModule, TrainingModule
-from service.db.session import autocommit
+from service.db.models import TrainingModule
 from service.matches.index import MatchingIndex
+from service.result_cache import ResultCache
 from service.sync import CoalescedSync
 from service.themes.model import ThemeKeeper
 from service.training.modules import to_module
@@ -43,8 +42,7 @@ class TrainingCache:
     modules: list[Module] = field(default_factory=list)
     demand_key: Any = None
     demand: Any = None
-    answers: AnswerCache = field(default_factory=AnswerCache, repr=False)
-    followed: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    answers: ResultCache = field(default_factory=ResultCache, repr=False)
     _catalogue_sync: CoalescedSync | None = field(default=None, init=False, repr=False)
 
     async def current(
@@ -64,26 +62,6 @@ class TrainingCache:
             self._catalogue_sync = CoalescedSync(check)
         await self._catalogue_sync.wait()
         return self.recommender
-
-    async def followed_by(self, database: AsyncEngine, member_id: int) -> frozenset[str]:
-        """The modules a member followed (remembered until the change log names the member:
-        following a module logs it; one query saved per training request)."""
-        found = self.followed.get(member_id)
-        if found is None:
-            async with autocommit(database) as connection:
-                rows = await connection.scalars(
-                    select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
-                )
-                found = self.followed[member_id] = frozenset(rows)
-        return found
-
-    def forget(self, member_ids: set[int] | None) -> None:
-        """Forget what changed (None: everything) — a change-log listener."""
-        if member_ids is None:
-            self.followed.clear()
-        else:
-            for member_id in member_ids:
-                self.followed.pop(member_id, None)
 
     async def fitted(self, session: AsyncSession) -> ModuleRecommender | None:
         """The recommender for the catalogue as it is now (None for an empty catalogue)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from catalogue.recommend import audience_for
@@ -11,6 +11,7 @@ from matching.profiles import Need as EngineNeed
 from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import FollowedModule, Member, TrainingModule
+from service.db.session import autocommit
 from service.errors import NotFoundError, PermissionDeniedError
 from service.members.services import read_member
 from service.read_side import ReadSide
@@ -51,7 +52,7 @@ async def training_for(side: ReadSide, member_id: int, limit: int) -> TrainingRe
     answer: TrainingResponse | None = side.training.answers.get(key, version)
     if answer is not None:
         return answer
-    followed = await side.training.followed_by(side.database, member_id)
+    followed = await followed_by(side.database, member_id)
     if member_id in index:  # the needs' rows are in the index already: no text analysis
         need_rows, vectors = index.need_vectors(member_id)
     else:
@@ -96,3 +97,12 @@ async def mark_followed(
             .order_by(FollowedModule.module_id)
         )
     )
+
+
+async def followed_by(database: AsyncEngine, member_id: int) -> frozenset[str]:
+    """The modules a member followed (one indexed query, on answer-cache misses only)."""
+    async with autocommit(database) as connection:
+        rows = await connection.scalars(
+            select(FollowedModule.module_id).where(FollowedModule.member_id == member_id)
+        )
+        return frozenset(rows)

@@ -1,4 +1,4 @@
-"""Answers to read queries, remembered until the data they were computed from changes.
+"""Results of read queries, remembered until the data they were computed from changes.
 
 Every change to what a match or training query reads (profiles, needs, offers, consent,
 requests, capacity, followed modules) goes through the change log and raises the index version
@@ -16,7 +16,7 @@ from typing import Any
 DEFAULT_CAPACITY = 20_000
 
 
-class AnswerCache:
+class ResultCache:
     """Query key -> answer, valid for one index version, bounded (least recently used go)."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:

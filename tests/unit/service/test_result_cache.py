@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from service.answers import AnswerCache
+from service.result_cache import ResultCache
 
 
 def test_an_answer_is_reused_at_the_same_version_only() -> None:
-    cache = AnswerCache()
+    cache = ResultCache()
     cache.put(("matches", 1), 7, "answer")
     assert cache.get(("matches", 1), 7) == "answer"
     assert cache.get(("matches", 1), 8) is None
@@ -15,7 +15,7 @@ def test_an_answer_is_reused_at_the_same_version_only() -> None:
 
 
 def test_the_cache_is_bounded() -> None:
-    cache = AnswerCache(capacity=2)
+    cache = ResultCache(capacity=2)
     for member in range(3):
         cache.put(member, 1, member)
     assert cache.get(0, 1) is None and cache.get(2, 1) == 2
