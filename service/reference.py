@@ -15,17 +15,7 @@ from matching.reasons import ORGANIZATION_TYPE_LABELS
 from matching.text import fold_accents
 
 Role = Literal["member", "coach", "trainer", "animator"]
-OrganizationType = Literal[
-    "commune",
-    "intercommunalite",
-    "departement",
-    "region",
-    "etat",
-    "formation",
-    "association",
-    "entreprise",
-    "autre",
-]
+OrganizationType = Literal[tuple(ORGANIZATION_TYPE_LABELS)]  # type: ignore[valid-type]
 NetworkLevel = Literal["local", "regional", "national"]
 Tool = Literal["e_communautes", "linkedin", "wiki", "autre"]
 NeedStatus = Literal["open", "met", "withdrawn"]
