@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import msgspec
-
 from service.members.schemas import MemberRead
 
 DEFAULT_CAPACITY = 20_000
@@ -64,9 +62,3 @@ class MemberReadCache:
         for member_id in member_ids or ():
             self._entries.pop(member_id, None)
             self._forgotten_at[member_id] = stamp
-
-
-def as_seen_by(read: MemberRead, manages: bool) -> MemberRead:
-    """The profile as the directory shows it to someone who does not manage it: without the
-    email and the need texts (see docs/permissions.md)."""
-    return read if manages else msgspec.structs.replace(read, email=None, needs=None)

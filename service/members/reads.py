@@ -1,12 +1,18 @@
-"""One profile as the API shows it, read with two plain statements (no ORM objects).
+"""How a profile becomes what the API shows: one builder (`profile_read`), two loaders.
 
-A profile read that misses the worker's cache runs here: member and account columns in one
-statement, open needs and offers in another, on an autocommit connection (no BEGIN/ROLLBACK).
-It returns exactly what `services.to_read` builds from ORM objects (a test compares the two).
+`profile_read` is the only place that turns a member's columns, account, open needs and offers
+into a `MemberRead`; `as_seen_by` is the only place that hides what a viewer may not see.
+`load_member_read` feeds it from two plain statements (a profile read that misses the worker's
+cache: member and account columns in one, open needs and offers in the other, on an autocommit
+connection); `services.to_read` feeds it from ORM objects already loaded (lists, writes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import msgspec
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +22,30 @@ from service.members.schemas import MemberRead
 
 _COLUMNS = [column for column in Member.__table__.c if column.key in MemberRead.__struct_fields__]
 _NEED, _OFFER = 0, 1
+
+
+def profile_read(
+    values: Mapping[str, Any], needs: Iterable[str], offers: Iterable[str]
+) -> MemberRead:
+    """The full profile (email included) from the member's and account's column values."""
+    return MemberRead(
+        **{name: values[name] for name in MemberRead.__struct_fields__ if name in values},
+        needs=list(needs),
+        offers=list(offers),
+    )
+
+
+def member_values(member: Member) -> dict[str, Any]:
+    """The column values `profile_read` takes, from a loaded ORM member and its account."""
+    values = {column.key: getattr(member, column.key) for column in _COLUMNS}
+    values.update(email=member.account.email, role=member.account.role)
+    return values
+
+
+def as_seen_by(read: MemberRead, manages: bool) -> MemberRead:
+    """The profile as the directory shows it to someone who does not manage it: without the
+    email and the need texts (see docs/permissions.md)."""
+    return read if manages else msgspec.structs.replace(read, email=None, needs=None)
 
 
 async def load_member_read(database: AsyncEngine, member_id: int) -> MemberRead | None:
@@ -43,9 +73,8 @@ async def load_member_read(database: AsyncEngine, member_id: int) -> MemberRead 
                 select(items.c.kind, items.c.text).order_by(items.c.kind, items.c.rank)
             )
         ).all()
-    values = row._asdict()
-    return MemberRead(
-        **{name: values[name] for name in MemberRead.__struct_fields__ if name in values},
+    return profile_read(
+        row._asdict(),
         needs=[text for kind, text in texts if kind == _NEED],
         offers=[text for kind, text in texts if kind == _OFFER],
     )

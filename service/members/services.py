@@ -14,8 +14,8 @@ from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import Account, Member, Need, Offer, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from service.members.read_cache import MemberReadCache, as_seen_by
-from service.members.reads import load_member_read
+from service.members.read_cache import MemberReadCache
+from service.members.reads import as_seen_by, load_member_read, member_values, profile_read
 from service.members.schemas import MemberCreate, MemberRead, MemberUpdate, NeedRead
 from service.reference import CONSENT_TEXT_VERSION, LIKE_ESCAPE, fold, like_pattern
 
@@ -52,36 +52,14 @@ def _with_children(stmt: Select[tuple[Member]]) -> Select[tuple[Member]]:
 
 
 def to_read(member: Member, viewer: Principal | None) -> MemberRead:
-    """The API view of a profile; the email and need texts only for the member themself and
-    animators (`viewer` None: the full view, for server-side pages)."""
-    manages = viewer is None or viewer.may_manage(member.id)
-    return MemberRead(
-        id=member.id,
-        email=member.account.email if manages else None,
-        display_name=member.display_name,
-        role=member.account.role,  # type: ignore[arg-type]
-        job_title=member.job_title,
-        organization=member.organization,
-        organization_type=member.organization_type,  # type: ignore[arg-type]
-        region=member.region,
-        department=member.department,
-        network_level=member.network_level,  # type: ignore[arg-type]
-        bio=member.bio,
+    """The API view of a loaded profile; the email and need texts only for the member themself
+    and animators (`viewer` None: the full view, for server-side pages)."""
+    read = profile_read(
+        member_values(member),
+        needs=[need.text for need in member.needs if need.status == "open"],
         offers=[offer.text for offer in member.offers],
-        needs=[need.text for need in member.needs if need.status == "open"] if manages else None,
-        topics=list(member.topics or []),
-        capacity=member.capacity,
-        tools=list(member.tools or []),  # type: ignore[arg-type]
-        consent=member.consent,
-        consent_at=member.consent_at,
-        consent_version=member.consent_version,
-        paused=member.paused,
-        exclude_own_organization=member.exclude_own_organization,
-        peer_exchange=member.peer_exchange,
-        created_at=member.created_at,
-        updated_at=member.updated_at,
-        version=member.version,
     )
+    return as_seen_by(read, viewer is None or viewer.may_manage(member.id))
 
 
 def need_to_read(need: Need) -> NeedRead:

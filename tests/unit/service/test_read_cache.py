@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service.members.read_cache import MemberReadCache, as_seen_by
+from service.members.read_cache import MemberReadCache
+from service.members.reads import as_seen_by
 from service.members.schemas import MemberRead
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
