@@ -31,7 +31,8 @@ from service.practices.schemas import (
     PracticeImportReport,
 )
 from service.practices.services import _apply, add_practice, sheet_text
-from service.practices.wiki import ExportError, ParsedPage, parse_export
+from service.practices.wiki import parse_export
+from service.practices.wiki_fields import ExportError, ParsedPage
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 Progress = Callable[[int, int], None]

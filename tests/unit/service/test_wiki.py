@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from service.practices.wiki import (
-    clean_wikitext,
-    markdown_page,
-    parse_audience,
-    parse_duration,
-    parse_export,
-    wiki_page,
-)
+from service.practices.markdown_pages import markdown_page
+from service.practices.mediawiki import clean_wikitext, wiki_page
+from service.practices.wiki import parse_export
+from service.practices.wiki_fields import parse_audience, parse_duration
 
 
 @pytest.mark.parametrize(
