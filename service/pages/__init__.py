@@ -10,8 +10,10 @@ from litestar.types import ControllerRouterHandler
 from service.pages.animator import ANIMATOR_HANDLERS
 from service.pages.auth import AUTH_HANDLERS
 from service.pages.coach import COACH_HANDLERS
+from service.pages.community import COMMUNITY_HANDLERS
 from service.pages.guards import PAGE_EXCEPTION_HANDLERS
 from service.pages.library import LIBRARY_HANDLERS
+from service.pages.library_import import IMPORT_HANDLERS
 from service.pages.member import MEMBER_HANDLERS
 from service.pages.moderation import MODERATION_HANDLERS
 from service.pages.questionnaire import QUESTIONNAIRE_HANDLERS
@@ -28,6 +30,8 @@ pages_router = Router(
         *ANIMATOR_HANDLERS,
         *MODERATION_HANDLERS,
         *LIBRARY_HANDLERS,
+        *IMPORT_HANDLERS,
+        *COMMUNITY_HANDLERS,
     ],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,

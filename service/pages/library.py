@@ -1,33 +1,31 @@
 """Library pages: browse by theme, search, read a sheet and its history, write, edit or
-suggest, decide suggestions, import the wiki with a preview; and the public page."""
+suggest, decide suggestions, turn a lesson into a sheet (the wiki import is in
+`library_import`, the public page in `community`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from matching.taxonomy import load_taxonomy
-from service.accounts.principal import Principal
-from service.community.public import community_figures
-from service.dependencies import DbSession, ThemesDep, TrainingCacheDep
+from service.dependencies import DbSession, ThemesDep
 from service.errors import PermissionDeniedError, ServiceError
-from service.pages.guards import animator_only, principal, signed_in
+from service.pages.guards import principal, signed_in
 from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
 from service.params import IdPath
 from service.practices import lessons, services
-from service.practices.importer import MAX_IMPORT_BYTES, import_practices
 from service.practices.schemas import EDITABLE, PracticeChanges, PracticeCreate
-from service.training import interest
 
-AUDIENCES = (("agents", "Agents"), ("managers", "Managers"), ("direction", "Direction"),
-             ("elus", "Élus"))  # fmt: skip
+AUDIENCES = (
+    ("agents", "Agents"),
+    ("managers", "Managers"),
+    ("direction", "Direction"),
+    ("elus", "Élus"),
+)
 STATUSES = (("draft", "Brouillon"), ("published", "Publiée"))
 FIELDS_FR = {
     "title": "Titre",
@@ -42,8 +40,13 @@ FIELDS_FR = {
     "licence": "Licence",
     "status": "Statut",
 }
-OUTCOMES_FR = {"created": "à créer", "updated": "à mettre à jour", "unchanged": "inchangée",
-               "skipped": "ignorée", "error": "erreur"}  # fmt: skip
+OUTCOMES_FR = {
+    "created": "à créer",
+    "updated": "à mettre à jour",
+    "unchanged": "inchangée",
+    "skipped": "ignorée",
+    "error": "erreur",
+}
 MESSAGES = {
     "fiche": "La fiche est enregistrée.",
     "suggestion": "Merci : votre suggestion est transmise à l'auteur de la fiche.",
@@ -59,7 +62,7 @@ def _themes() -> list[tuple[str, str]]:
     return [(t.id, t.name) for t in load_taxonomy().themes]
 
 
-def _render(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
+def render_library(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
     code = request.query_params.get("message")
     if code in MESSAGES:
         context.setdefault("notice", MESSAGES[code])
@@ -97,7 +100,7 @@ async def library(
     shared = await lessons.library_lessons(
         db_session, me, themes.current.model, theme if theme in names else None
     )
-    return _render(
+    return render_library(
         request,
         "library/index.html",
         title="Bibliothèque des outils et pratiques",
@@ -121,7 +124,7 @@ async def _sheet_page(
     names = await services.author_names(db_session, [record.author_id])
     history, _ = await services.history(db_session, me, practice_id, 50, 0)
     suggested, _ = await services.suggestions(db_session, me, practice_id, "pending")
-    return _render(
+    return render_library(
         request,
         "library/sheet.html",
         title=record.title,
@@ -142,8 +145,18 @@ async def sheet(
 
 
 def _form_values(form: Any) -> dict[str, Any]:
-    names = ("title", "summary", "when_to_use", "steps", "duration_minutes", "group_size",
-             "materials", "licence", "status", "comment")  # fmt: skip
+    names = (
+        "title",
+        "summary",
+        "when_to_use",
+        "steps",
+        "duration_minutes",
+        "group_size",
+        "materials",
+        "licence",
+        "status",
+        "comment",
+    )
     typed: dict[str, Any] = {name: text(form, name) for name in names}
     typed["themes"] = [str(v) for v in form.getall("themes", [])]
     typed["audience"] = [str(v) for v in form.getall("audience", [])]
@@ -179,7 +192,7 @@ async def new_sheet(request: Request[Any, Any, Any]) -> Template:
     if not services.can_write(principal(request)):
         raise PermissionDeniedError("Seuls les coachs, formateurs et animateurs écrivent.")
     values = {"licence": "CC BY-SA 4.0", "status": "draft", "themes": [], "audience": []}
-    return _render(
+    return render_library(
         request, "library/edit.html", title="Écrire une fiche", values=values, **_edit_context()
     )
 
@@ -205,7 +218,7 @@ async def create_sheet(
         await db_session.commit()
         return redirect(f"/bibliotheque/fiche/{record.id}", "fiche")
     await db_session.rollback()
-    return _render(
+    return render_library(
         request,
         "library/edit.html",
         status_code=400,
@@ -227,7 +240,7 @@ async def edit_sheet(
     values = {field: getattr(read, field) for field in EDITABLE}
     values["steps"] = "\n".join(read.steps)
     values["duration_minutes"] = str(read.duration_minutes or "")
-    return _render(
+    return render_library(
         request,
         "library/edit.html",
         title=f"Modifier : {record.title}",
@@ -272,7 +285,7 @@ async def save_sheet(
         code = "suggestion" if suggesting else "fiche"
         return redirect(f"/bibliotheque/fiche/{practice_id}", code)
     await db_session.rollback()
-    return _render(
+    return render_library(
         request,
         "library/edit.html",
         status_code=400,
@@ -329,105 +342,6 @@ async def lesson_to_sheet(
     return redirect(f"/bibliotheque/fiche/{record.id}/modifier", "lecon")
 
 
-@get("/bibliotheque/import", guards=[animator_only])
-async def import_form(request: Request[Any, Any, Any]) -> Template:
-    """Upload a wiki export to preview it before anything changes."""
-    return _render(request, "library/import.html", title="Importer le wiki")
-
-
-@post("/bibliotheque/import", guards=[animator_only], request_max_body_size=MAX_IMPORT_BYTES * 2)
-async def import_preview(
-    request: Request[Any, Any, Any], db_session: DbSession, themes: ThemesDep
-) -> Template:
-    """Dry run: what each page would become, the pages in error, and a confirm button."""
-    form = await read_form(request)
-    upload = form.get("file")
-    data = await upload.read() if isinstance(upload, UploadFile) else b""
-    name = upload.filename if isinstance(upload, UploadFile) else ""
-    if not data:
-        errors = {"file": "Choisissez l'export XML du wiki ou le zip de fichiers Markdown."}
-        return _render(request, "library/import.html", status_code=400, title="Importer le wiki",
-                       errors=errors)  # fmt: skip
-    try:
-        report = await import_practices(
-            db_session, data, themes.current.model, partial=True, dry_run=True
-        )
-    except ServiceError as exc:
-        await db_session.rollback()
-        return _render(request, "library/import.html", status_code=400, title="Importer le wiki",
-                       errors={"file": field_errors(exc).popitem()[1]})  # fmt: skip
-    await db_session.rollback()
-    return _render(
-        request,
-        "library/import.html",
-        title="Importer le wiki",
-        report=report,
-        filename=name,
-        outcomes=OUTCOMES_FR,
-        payload=base64.b64encode(data).decode("ascii"),
-    )
-
-
-@post(
-    "/bibliotheque/import/appliquer",
-    guards=[animator_only],
-    request_max_body_size=MAX_IMPORT_BYTES * 2,
-)
-async def import_apply(
-    request: Request[Any, Any, Any], db_session: DbSession, themes: ThemesDep
-) -> Response[Any]:
-    """Import the previewed file: the valid pages (those in error are reported again)."""
-    form = await read_form(request)
-    try:
-        data = base64.b64decode(text(form, "payload"), validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
-    if not data:
-        return redirect("/bibliotheque/import")
-    report = await import_practices(
-        db_session, data, themes.current.model, partial=True, importer=principal(request)
-    )
-    await db_session.commit()
-    return _render(
-        request,
-        "library/import.html",
-        title="Importer le wiki",
-        report=report,
-        applied=True,
-        outcomes={**OUTCOMES_FR, "created": "créée", "updated": "mise à jour"},
-        notice="L'import est appliqué.",
-    )
-
-
-@get("/communaute", include_in_schema=False)
-async def community(
-    request: Request[Any, Any, Any], db_session: DbSession, training_cache: TrainingCacheDep
-) -> Template:
-    """The public page: the community in figures, and « Ça m'intéresse » when signed in."""
-    viewer = request.user if isinstance(request.user, Principal) else None
-    figures = await community_figures(db_session, training_cache, viewer)
-    await db_session.commit()
-    return _render(request, "community/public.html", title="La communauté en chiffres",
-                   figures=figures, viewer=viewer)  # fmt: skip
-
-
-@post("/communaute/propositions/{proposal_id:int}/interet", guards=[signed_in])
-async def proposal_interest(
-    request: Request[Any, Any, Any], db_session: DbSession, proposal_id: IdPath
-) -> Response[Any]:
-    """Say « Ça m'intéresse » (with a comment), or take it back."""
-    form = await read_form(request)
-    me = principal(request)
-    if text(form, "action") == "retirer":
-        await interest.withdraw(db_session, me, proposal_id)
-        code = "interet-retire"
-    else:
-        await interest.express(db_session, me, proposal_id, text(form, "comment")[:500])
-        code = "interet"
-    await db_session.commit()
-    return redirect("/communaute", code)
-
-
 LIBRARY_HANDLERS = [
     library,
     sheet,
@@ -438,9 +352,4 @@ LIBRARY_HANDLERS = [
     accept_suggestion,
     reject_suggestion,
     lesson_to_sheet,
-    import_form,
-    import_preview,
-    import_apply,
-    community,
-    proposal_interest,
 ]
