@@ -34,6 +34,7 @@ from service.db.session import make_alchemy_config, make_engine
 from service.dependencies import (
     provide_match_index,
     provide_principal,
+    provide_read_side,
     provide_settings,
     provide_themes,
     provide_training_cache,
@@ -61,7 +62,6 @@ from service.questionnaire.controllers import (
     QuestionnaireController,
     ResponsesImportController,
 )
-from service.read_side import provide_read_side
 from service.request_checks import check_request, route_methods
 from service.result_cache import ResultCache
 from service.security import SecurityHeadersMiddleware

@@ -1,4 +1,9 @@
-"""Dependencies injected into handlers by name: settings and the calling principal."""
+"""Every dependency a handler can ask for by name: each provider, and its type alias.
+
+The app registers each provider under its name (`service.app`); a handler declares the
+parameter with the alias (`db_session: DbSession`). Hot read handlers take the one bundled
+`reads: Reads` (see `service.read_side`) instead of several.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +41,19 @@ def provide_themes(state: State) -> ThemeKeeper:
 def provide_training_cache(state: State) -> TrainingCache:
     """This worker's fitted catalogue models and last demand run."""
     return state.training_cache  # type: ignore[no-any-return]
+
+
+def provide_read_side(request: Request[Any, Any, Any]) -> ReadSide:
+    """The read side of this request (401 for anonymous callers)."""
+    state = request.app.state
+    return ReadSide(
+        principal=principal_of(request),
+        index=state.match_index,
+        reads=state.member_reads,
+        training=state.training_cache,
+        database=state.database,
+        sessionmaker=state.sessionmaker,
+    )
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

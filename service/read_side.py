@@ -9,12 +9,9 @@ synchronous dependency, and open a database session only when they miss their ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from service.accounts.guards import principal_of
 from service.accounts.principal import Principal
 from service.matches.index import MatchingIndex
 from service.members.read_cache import MemberReadCache
@@ -31,16 +28,3 @@ class ReadSide:
     training: TrainingCache
     database: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-
-
-def provide_read_side(request: Request[Any, Any, Any]) -> ReadSide:
-    """The read side of this request (401 for anonymous callers)."""
-    state = request.app.state
-    return ReadSide(
-        principal=principal_of(request),
-        index=state.match_index,
-        reads=state.member_reads,
-        training=state.training_cache,
-        database=state.database,
-        sessionmaker=state.sessionmaker,
-    )

@@ -13,7 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.dependencies import DbSession
+from service.dependencies import DbSession, provide_read_side
 from service.errors import ConflictError, ServiceError
 from service.matches import queries, requests
 from service.matches.exclusions import PENDING, remaining_capacity
@@ -21,7 +21,6 @@ from service.matches.schemas import CloseBody
 from service.pages.guards import coach_only, principal, signed_in
 from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
 from service.params import IdPath
-from service.read_side import provide_read_side
 
 OUTCOMES = (
     ("completed_on_time", "Accompagnement mené à son terme"),

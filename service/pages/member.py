@@ -9,7 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.dependencies import DbSession
+from service.dependencies import DbSession, provide_read_side
 from service.errors import ConflictError, ServiceError
 from service.matches import queries, requests
 from service.matches.schemas import MatchRequestCreate
@@ -26,7 +26,6 @@ from service.pages.layout import (
 )
 from service.params import IdPath
 from service.practices.recommend import practices_for
-from service.read_side import provide_read_side
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
 from service.training import recommendations
 
