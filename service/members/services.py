@@ -34,6 +34,7 @@ PROFILE_FIELDS = (
     "paused",
     "exclude_own_organization",
     "peer_exchange",
+    "notifications",
 )
 
 
@@ -78,6 +79,7 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         paused=member.paused,
         exclude_own_organization=member.exclude_own_organization,
         peer_exchange=member.peer_exchange,
+        notifications=member.notifications,
         created_at=member.created_at,
         updated_at=member.updated_at,
         version=member.version,
