@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from html import unescape
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from sqlalchemy.pool import NullPool
 from service.accounts.principal import Principal
 from service.app import create_app
 from service.db.models import MailOutbox, MatchRequest, utcnow
-from service.mail.outbox import MailConfig, enable_mail
+from service.mail.outbox import MailConfig, enable_mail, queue_mail
 from service.mail.reminders import queue_stale_reminders
 from service.mail.smtp import parse_smtp_url
 from service.mail.worker import MailWorker
@@ -193,29 +193,33 @@ async def test_a_mail_queued_while_the_server_is_down_arrives_once_after_restart
 
 async def test_concurrent_workers_send_each_mail_once(
     client: Client,
-    actors: Actors,
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
-    smtp_server.stop()
-    alice = await actors.create()
-    coaches = [await actors.create("coach", capacity=1) for _ in range(4)]
-    for coach in coaches:
-        await ask(client, alice, coach.member_id)
-    async with sessions() as session:  # due now, whatever the app's worker tried
-        await session.execute(update(MailOutbox).values(next_attempt_at=utcnow()))
+    async with sessions() as session:
+        for i in range(30):
+            await queue_mail(
+                session,
+                to=f"personne{i}@example.fr",
+                kind="test",
+                subject=f"Essai {i}",
+                text="Bonjour",
+                html="<p>Bonjour</p>",
+                dedup_key=f"test:{i}",
+            )
         await session.commit()
-    smtp_server.start()
     config = MailConfig(settings)
-    workers = [
+    workers = [  # three more workers beside the app's own
         MailWorker(sessions, config, parse_smtp_url(settings.smtp_url), reminder_seconds=0)
         for _ in range(3)
     ]
     await asyncio.gather(*(worker.deliver_due() for worker in workers))
-    await smtp_server.wait_for(4)
+    await smtp_server.wait_for(30)
     await asyncio.sleep(0.6)
-    assert sorted(m["To"] for m in smtp_server.messages) == sorted(c.email for c in coaches)
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(
+        f"personne{i}@example.fr" for i in range(30)
+    )
 
 
 async def test_no_mail_for_a_member_who_turned_notifications_off(
