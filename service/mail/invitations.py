@@ -44,4 +44,4 @@ async def last_invitations(session: AsyncSession, account_ids: list[int]) -> dic
         .where(ApiToken.account_id.in_(account_ids), ApiToken.kind == INVITATION)
         .group_by(ApiToken.account_id)
     )
-    return dict(rows.tuples().all())
+    return {account_id: sent_at for account_id, sent_at in rows.all()}

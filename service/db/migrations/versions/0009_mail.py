@@ -19,10 +19,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.add_column(
-            sa.Column("notifications", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
+    # A plain ADD COLUMN (no batch copy on SQLite: it would drop the table's AUTOINCREMENT).
+    op.add_column(
+        "members",
+        sa.Column("notifications", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
     op.create_table(
         "mail_outbox",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -59,5 +60,4 @@ def downgrade() -> None:
     op.drop_table("stale_reminders")
     op.drop_index("ix_mail_outbox_due", table_name="mail_outbox")
     op.drop_table("mail_outbox")
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("notifications")
+    op.drop_column("members", "notifications")
