@@ -67,6 +67,18 @@ class SmtpServer:
         """The messages addressed to `address`."""
         return [m for m in self.messages if m["To"] == address]
 
+    def received(self, to: str, subject_part: str, timeout: float = 15.0) -> EmailMessage:
+        """Block until a mail to `to` whose subject contains `subject_part` arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.to(to):
+                if subject_part in str(message["Subject"]):
+                    return message
+            if time.monotonic() > deadline:
+                got = [(m["To"], m["Subject"]) for m in self.messages]
+                raise AssertionError(f"no mail « {subject_part} » to {to}; received {got}")
+            time.sleep(0.1)
+
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
         """Wait until at least `count` messages arrived (fails after `timeout` seconds)."""
         deadline = time.monotonic() + timeout
