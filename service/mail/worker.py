@@ -126,10 +126,10 @@ class MailWorker:
         """Claim and send the mails due now (one batch); how many were claimed."""
         claimed = await self._claim()
         for mail in claimed:
-            if self._stopping and mail is not claimed[0]:
+            if self._stopping:  # hand the rest back at once rather than at the lease's end
                 await self._release(mail)
-                continue
-            await self._send(mail)
+            else:
+                await self._send(mail)
         return len(claimed)
 
     async def _claim(self) -> list[MailOutbox]:
