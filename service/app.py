@@ -42,6 +42,7 @@ from service.dependencies import (
 from service.errors import EXCEPTION_HANDLERS, infrastructure_error_handler
 from service.health import health, liveness
 from service.imports.controllers import ImportController
+from service.mail.runtime import mail_worker, say_mail_is_off
 from service.matches.controllers import MatchController, MatchRequestController
 from service.matches.index import MatchingIndex
 from service.matches.snapshots import snapshot_path
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     member_reads = MemberReadCache(settings.profile_cache_size)
     match_index.on_change(member_reads.forget)
     training = TrainingCache(themes, match_index, answers=ResultCache(settings.answer_cache_size))
+    mailer = mail_worker(settings, engine, sessionmaker)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -148,9 +150,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await upgrade(engine)
         await themes.start()
         await match_index.start()
+        if mailer is not None:
+            await mailer.start()
+        else:
+            say_mail_is_off()
         try:
             yield
         finally:
+            if mailer is not None:
+                await mailer.close()
             await themes.close()
             await match_index.close()
             await engine.dispose()
@@ -195,6 +203,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "practice_cache": PracticeCache(),
                 "sign_in_throttle": SignInThrottle(),
                 "principal_cache": PrincipalCache(settings.auth_cache_seconds),
+                "mailer": mailer,
             }
         ),
         request_max_body_size=settings.max_body_bytes,

@@ -258,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_practice_commands(imports)
 
+    from service.mail.cli import add_commands as add_mail_commands
+
+    add_mail_commands(commands)
+
     privacy = commands.add_parser("privacy", help="personal data (RGPD)").add_subparsers(
         dest="privacy_command", required=True
     )

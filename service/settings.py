@@ -14,6 +14,8 @@ from pathlib import Path
 import msgspec
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./passerelle.db"
+DEFAULT_MAIL_FROM = "Passerelle <ne-pas-repondre@passerelle.localhost>"
+DEFAULT_BASE_URL = "http://localhost:8000"
 SECRET_KEY_FILE = "secret_key"
 
 
@@ -39,6 +41,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     theme_refresh_seconds: float = 60.0
     forwarded_allow_ips: str = ""
     """Proxies whose X-Forwarded-For is trusted (comma-separated addresses); none by default."""
+    smtp_url: str = ""
+    """`smtp://[user:password@]host:port` or `smtp+starttls://...`; empty: no e-mail is sent."""
+    mail_from: str = DEFAULT_MAIL_FROM
+    base_url: str = DEFAULT_BASE_URL
+    """The public address of the service, for the links in e-mails."""
+    mail_poll_seconds: float = 30.0
+    mail_retry_seconds: float = 60.0
+    """First delay before a failed e-mail is tried again; doubled each time (at most 6 h)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,6 +102,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 for part in env.get("PASSERELLE_FORWARDED_ALLOW_IPS", "").split(",")
                 if part.strip()
             ),
+            smtp_url=env.get("PASSERELLE_SMTP_URL", "").strip(),
+            mail_from=env.get("PASSERELLE_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM,
+            base_url=(env.get("PASSERELLE_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
+            mail_poll_seconds=float(env.get("PASSERELLE_MAIL_POLL_SECONDS", 30)),
+            mail_retry_seconds=float(env.get("PASSERELLE_MAIL_RETRY_SECONDS", 60)),
         )
     except ValueError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

@@ -20,6 +20,7 @@ from service.db.models import (
     ApiToken,
     FollowedModule,
     Lesson,
+    MailOutbox,
     MatchRequest,
     ModuleProposal,
     Need,
@@ -120,7 +121,8 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
 
 async def erase_member(session: AsyncSession, principal: Principal, member_id: int) -> None:
     """Erase a member (themself, or an animator on request) and everything about them."""
-    await get_managed_member(session, principal, member_id)
+    member = await get_managed_member(session, principal, member_id)
+    await session.execute(delete(MailOutbox).where(MailOutbox.recipient == member.account.email))
     await session.execute(
         delete(Lesson).where(Lesson.author_id == member_id, Lesson.shared.is_(False))
     )

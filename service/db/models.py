@@ -144,6 +144,8 @@ class Member(Timestamped, Base):
         Boolean, default=False, server_default=false()
     )
     peer_exchange: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """E-mail notifications wanted (invitations and password mails are sent regardless)."""
 
     account: Mapped[Account] = relationship(back_populates="member", lazy="joined")
     needs: Mapped[list[Need]] = relationship(
@@ -512,4 +514,44 @@ class ProposalInterest(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailOutbox(Base):
+    """An e-mail to send, written in the transaction of the event it tells about.
+
+    A background worker (`service.mail.worker`) sends it after the commit: a row is claimed
+    by a conditional UPDATE (`next_attempt_at` pushed forward, `attempts` + 1) before sending,
+    marked `sent_at` after; a failure sets the next attempt with exponential back-off.
+    `dedup_key` is unique: the same event never queues the same mail twice.
+    `next_attempt_at` null and `sent_at` null: given up (see `last_error`).
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, default=utcnow
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class StaleReminder(Base):
+    """The reminder about a request left unanswered was queued: once per request (primary key)."""
+
+    __tablename__ = "stale_reminders"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("match_requests.id", ondelete="CASCADE"), primary_key=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

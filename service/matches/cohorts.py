@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.assignment import AssignmentResult, assign_greedy, assign_optimal
 from service.db.changes import record_changes
 from service.db.models import MatchRequest, Member
+from service.mail import notify
 from service.matches.exclusions import (
     accepted_counts,
     known_pairs,
@@ -87,6 +88,7 @@ async def assign_cohort(
             session.add(request)
             await session.flush()
             await record_changes(session, [mentee.id, coach.id])
+            await notify.request_created(session, request)
             request_id = request.id
         assignments.append(
             CohortAssignment(

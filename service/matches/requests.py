@@ -28,6 +28,7 @@ from service.accounts.principal import Principal
 from service.db.changes import record_changes
 from service.db.models import BLOCKING_STATUSES, Lesson, MatchRequest, Member, Need, utcnow
 from service.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from service.mail import notify
 from service.matches.exclusions import PENDING, accepted_count_query, remaining_capacity
 from service.matches.schemas import (
     CloseBody,
@@ -71,6 +72,7 @@ async def to_read(session: AsyncSession, request: MatchRequest) -> MatchRequestR
         mentee_rating=request.mentee_rating,
         coach_rating=request.coach_rating,
         stale=is_stale(request),
+        target_signed_in=notify.has_signed_in(coach),
     )
 
 
@@ -132,6 +134,7 @@ async def create_request(
     except IntegrityError:  # a concurrent request for the same pair won the unique index
         raise _pair_taken(None) from None
     await record_changes(session, [mentee.id, coach.id])  # a new pair: never proposed again
+    await notify.request_created(session, request)  # queued: sent after the commit
     return request
 
 
@@ -213,6 +216,7 @@ async def accept(session: AsyncSession, principal: Principal, request_id: int) -
         raise ConflictError("No capacity left: every place you declared is taken.")
     await record_changes(session, [request.mentee_id, request.coach_id])  # one place fewer
     await session.refresh(request)
+    await notify.request_answered(session, request)
     return request
 
 
@@ -229,6 +233,7 @@ async def decline(
         await session.flush()
         await record_changes(session, [coach.id])
     await session.flush()
+    await notify.request_answered(session, request)
     return request
 
 
@@ -248,6 +253,7 @@ async def ask(
     request = await get_request(session, principal, request_id)
     _require(request, principal, "coach", "proposed")
     await _transition(session, request, ("proposed",), status="info_requested", question=question)
+    await notify.request_answered(session, request)
     return request
 
 

@@ -135,6 +135,9 @@ class MatchRequestRead(msgspec.Struct, kw_only=True):
     mentee_rating: int | None
     coach_rating: int | None
     stale: bool
+    target_signed_in: bool = True
+    """The person asked (`coach_id`) has signed in at least once; if not, the request came
+    with their invitation by e-mail (« pas encore connecté·e »)."""
 
 
 class CohortRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

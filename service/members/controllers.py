@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from msgspec import UNSET
 
 from service.accounts import privacy
@@ -19,9 +19,11 @@ from service.dependencies import (
     Reads,
 )
 from service.errors import InvalidInputError
+from service.mail.invitations import email_invitation
 from service.members import services
 from service.members.schemas import (
     InvitationRead,
+    InvitationSent,
     MemberCreate,
     MemberRead,
     MemberUpdate,
@@ -110,6 +112,18 @@ class MemberController(Controller):
     ) -> InvitationRead:
         token, record = await accounts.create_invitation(db_session, settings, member_id)
         return InvitationRead(member_id=member_id, token=token, expires_at=record.expires_at)
+
+    @post(
+        "/{member_id:int}/invitation/email",
+        status_code=HTTP_202_ACCEPTED,
+        guards=[animator_only],
+        summary="Send (or send again) the invitation by e-mail (409 once signed in)",
+    )
+    async def email_invitation(self, db_session: DbSession, member_id: IdPath) -> InvitationSent:
+        member, record = await email_invitation(db_session, member_id)
+        return InvitationSent(
+            member_id=member.id, email=member.account.email, expires_at=record.expires_at
+        )
 
     @get("/{member_id:int}/needs", summary="A member's needs (self or animator)")
     async def list_needs(

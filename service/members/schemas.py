@@ -121,6 +121,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     paused: bool | UnsetType = UNSET
     exclude_own_organization: bool | UnsetType = UNSET
     peer_exchange: bool | UnsetType = UNSET
+    notifications: bool | UnsetType = UNSET
     version: Annotated[int, Meta(ge=1, le=2**31 - 1)] | UnsetType = UNSET
 
     def __post_init__(self) -> None:
@@ -176,6 +177,8 @@ class MemberRead(msgspec.Struct, kw_only=True):
     paused: bool
     exclude_own_organization: bool
     peer_exchange: bool = True
+    notifications: bool = True
+    """E-mail notifications of requests and messages (invitations are always sent)."""
     created_at: datetime
     updated_at: datetime
     version: int
@@ -216,4 +219,12 @@ class InvitationRead(msgspec.Struct, kw_only=True):
 
     member_id: int
     token: str
+    expires_at: datetime
+
+
+class InvitationSent(msgspec.Struct, kw_only=True):
+    """An invitation queued by e-mail (the link travels only in the e-mail)."""
+
+    member_id: int
+    email: str
     expires_at: datetime

@@ -34,6 +34,7 @@ PROFILE_FIELDS = (
     "paused",
     "exclude_own_organization",
     "peer_exchange",
+    "notifications",
 )
 
 

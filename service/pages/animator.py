@@ -13,12 +13,19 @@ from litestar.response import Template
 
 from service.dependencies import DbSession, MatchIndex, TrainingCacheDep
 from service.errors import ServiceError
+from service.mail.invitations import (
+    ALREADY_SIGNED_IN,
+    MAIL_OFF,
+    email_invitation,
+    last_invitations,
+)
 from service.matches import cohorts
 from service.members import services as members
 from service.pages.charts import bar_chart, heatmap
 from service.pages.guards import animator_only, principal
 from service.pages.layout import field_errors, read_form, redirect, render, text
 from service.pagination import MAX_OFFSET
+from service.params import IdPath
 from service.questionnaire import dashboard
 from service.questionnaire.csv_import import MAX_CSV_BYTES
 from service.questionnaire.importer import import_csv
@@ -38,6 +45,8 @@ ROLES = (
     ("animator", "Animateur ou animatrice"),
 )
 MEMBERS_PAGE = 25
+INVITATION_NOTICES = {"invitation-envoyee": "L'invitation est envoyée par e-mail."}
+INVITATION_ERRORS = {"deja-connecte": ALREADY_SIGNED_IN, "courriel-desactive": MAIL_OFF}
 
 
 @get("/animation/tableau-de-bord", guards=[animator_only])
@@ -107,9 +116,18 @@ async def member_list(
         db_session, principal(request), filters, MEMBERS_PAGE, (page - 1) * MEMBERS_PAGE
     )
     values = {"role": role, "region": region, "structure": structure, "q": q}
+    invited = await last_invitations(db_session, [row.account_id for row in rows])
+    code = request.query_params.get("message", "")
+    extra: dict[str, Any] = {}
+    if code in INVITATION_NOTICES:
+        extra["notice"] = INVITATION_NOTICES[code]
+    if code in INVITATION_ERRORS:
+        extra["errors"] = {"_": INVITATION_ERRORS[code]}
     return render(
         request,
         "animator/members.html",
+        invited=invited,
+        **extra,
         title="Membres de la communauté",
         members=rows,
         total=total,
@@ -122,6 +140,23 @@ async def member_list(
         structures=list(ORGANIZATION_TYPE_LABELS.items()),
         structure_labels=ORGANIZATION_TYPE_LABELS,
     )
+
+
+@post("/animation/membres/{member_id:int}/invitation", guards=[animator_only])
+async def send_invitation(
+    request: Request[Any, Any, Any], db_session: DbSession, member_id: IdPath
+) -> Response[Any]:
+    """Send (or send again) a member's invitation by e-mail."""
+    try:
+        await email_invitation(db_session, member_id)
+    except ServiceError as exc:
+        await db_session.rollback()
+        if exc.status_code == 404:
+            raise
+        code = "deja-connecte" if exc.detail == ALREADY_SIGNED_IN else "courriel-desactive"
+        return redirect("/animation/membres", code)
+    await db_session.commit()
+    return redirect("/animation/membres", "invitation-envoyee")
 
 
 @get("/animation/import", guards=[animator_only])
@@ -238,6 +273,7 @@ ANIMATOR_HANDLERS = [
     expectations,
     expectations_csv,
     member_list,
+    send_invitation,
     import_form,
     import_preview,
     import_apply,

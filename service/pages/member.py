@@ -36,7 +36,7 @@ TOOLS = (
     ("autre", "Autre outil"),
 )
 NETWORK_LEVELS = (("local", "Local"), ("regional", "Régional"), ("national", "National"))
-FLAGS = ("consent", "paused", "exclude_own_organization", "peer_exchange")
+FLAGS = ("consent", "paused", "exclude_own_organization", "peer_exchange", "notifications")
 KIND_PAGES = {"mentor": "/trouver-un-coach", "peer": "/trouver-un-pair"}
 RESULTS = 10
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.live_server import bearer, live_server
+from tests.smtp_server import SmtpServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,11 +51,31 @@ def _require_chromium() -> None:
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
 
 
+MAIL_BASE_URL = "http://passerelle.test"
+"""`PASSERELLE_BASE_URL` of the browser tests' service: links in mails start with it."""
+
+
 @pytest.fixture(scope="package")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The service on a free loopback port, over a fresh SQLite file with the demo loaded."""
+def mailbox() -> Iterator[SmtpServer]:
+    """The SMTP server (aiosmtpd on localhost) the browser tests' service sends its mails to."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def base_url(tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpServer) -> Iterator[str]:
+    """The service on a free loopback port, over a fresh SQLite file with the demo loaded,
+    sending its e-mails to `mailbox`."""
     _require_chromium()
-    with live_server(tmp_path_factory.mktemp("passerelle-e2e")) as live:
+    mail = {
+        "PASSERELLE_SMTP_URL": mailbox.url,
+        "PASSERELLE_BASE_URL": MAIL_BASE_URL,
+        "PASSERELLE_MAIL_POLL_SECONDS": "0.5",
+        "PASSERELLE_MAIL_RETRY_SECONDS": "0.5",
+    }
+    with live_server(tmp_path_factory.mktemp("passerelle-e2e"), environ=mail) as live:
         yield live.url
 
 
