@@ -68,5 +68,5 @@ class MemberReadCache:
 
 def as_seen_by(read: MemberRead, manages: bool) -> MemberRead:
     """The profile as the directory shows it to someone who does not manage it: without the
-    email and the need texts (see docs/permissions.md)."""
-    return read if manages else msgspec.structs.replace(read, email=None, needs=None)
+    email, the phone and the need texts (see docs/permissions.md)."""
+    return read if manages else msgspec.structs.replace(read, email=None, phone=None, needs=None)

@@ -26,6 +26,7 @@ PROFILE_FIELDS = (
     "organization_type",
     "region",
     "department",
+    "phone",
     "network_level",
     "bio",
     "topics",
@@ -65,6 +66,7 @@ def to_read(member: Member, viewer: Principal | None) -> MemberRead:
         organization_type=member.organization_type,  # type: ignore[arg-type]
         region=member.region,
         department=member.department,
+        phone=member.phone if manages else None,
         network_level=member.network_level,  # type: ignore[arg-type]
         bio=member.bio,
         offers=[offer.text for offer in member.offers],

@@ -14,6 +14,7 @@ from service.pages.guards import PAGE_EXCEPTION_HANDLERS
 from service.pages.library import LIBRARY_HANDLERS
 from service.pages.member import MEMBER_HANDLERS
 from service.pages.moderation import MODERATION_HANDLERS
+from service.pages.pairing import PAIRING_HANDLERS
 from service.pages.questionnaire import QUESTIONNAIRE_HANDLERS
 from service.pages.trainer import TRAINER_HANDLERS
 
@@ -24,6 +25,7 @@ pages_router = Router(
         *MEMBER_HANDLERS,
         *QUESTIONNAIRE_HANDLERS,
         *COACH_HANDLERS,
+        *PAIRING_HANDLERS,
         *TRAINER_HANDLERS,
         *ANIMATOR_HANDLERS,
         *MODERATION_HANDLERS,
