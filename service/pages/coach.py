@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Member
 from service.dependencies import DbSession
-from service.errors import ConflictError, ServiceError
+from service.errors import ConflictError
 from service.matches import offers, queries, requests
 from service.matches.exclusions import PENDING, remaining_capacity
-from service.matches.schemas import AskBody, CloseBody
+from service.matches.schemas import AskBody
 from service.members import services as members
 from service.members.schemas import MemberUpdate
 from service.pages.guards import coach_only, principal, signed_in
@@ -28,12 +28,6 @@ from service.pages.layout import field_errors, read_form, redirect, render, text
 from service.params import IdPath
 from service.read_side import provide_read_side
 
-OUTCOMES = (
-    ("completed_on_time", "Accompagnement mené à son terme"),
-    ("completed_early", "Objectif atteint plus tôt que prévu"),
-    ("cancelled", "Accompagnement interrompu"),
-)
-RATINGS = [(str(n), f"{n} sur 5") for n in range(1, 6)]
 _NEED_QUOTE = re.compile(r"\s*/\s*son besoin « [^»]* »|son besoin « [^»]* »\s*/\s*")
 
 
@@ -139,8 +133,6 @@ async def _incoming_page(
         people=people,
         paused=myself.paused,
         remaining=await remaining_capacity(db_session, me.member_id),
-        outcomes=OUTCOMES,
-        ratings=RATINGS,
         errors=errors or {},
         values=values or {},
     )
@@ -188,50 +180,6 @@ async def decline(
     return redirect("/accompagnement/demandes", "refusee")
 
 
-@post("/accompagnement/demandes/{request_id:int}/cloturer", guards=[signed_in])
-async def close(
-    request: Request[Any, Any, Any], db_session: DbSession, request_id: IdPath
-) -> Response[Any]:
-    """Close an accepted pair with its outcome, my rating and a lesson learned."""
-    me = principal(request)
-    requests.participant_side(await requests.get_request(db_session, me, request_id), me)
-    form = await read_form(request)
-    suffix = f"-{request_id}"
-    typed = {
-        "outcome": text(form, f"outcome{suffix}"),
-        "rating": text(form, f"rating{suffix}"),
-        "lesson": text(form, f"lesson{suffix}"),
-        "share_lesson": form.get("share_lesson") == "on",
-    }
-    body = {
-        "outcome": typed["outcome"],
-        "rating": int(typed["rating"]) if str(typed["rating"]).isdigit() else None,
-        "lesson": typed["lesson"] or None,
-        "share_lesson": typed["share_lesson"],
-    }
-    try:
-        await requests.close(
-            db_session, principal(request), request_id, msgspec.convert(body, CloseBody)
-        )
-    except msgspec.ValidationError as exc:
-        errors = validation_errors(exc)
-    except ServiceError as exc:
-        errors = field_errors(exc)
-    else:
-        await db_session.commit()
-        return redirect("/accompagnement/demandes", "cloturee")
-    await db_session.rollback()
-    return await _incoming_page(
-        request,
-        db_session,
-        errors={
-            (key if key in typed else "outcome") + suffix: value for key, value in errors.items()
-        },
-        values={key + suffix: value for key, value in typed.items()},
-        status_code=400,
-    )
-
-
 @post("/accompagnement/demandes/{request_id:int}/precisions", guards=[signed_in])
 async def ask(
     request: Request[Any, Any, Any], db_session: DbSession, request_id: IdPath
@@ -272,4 +220,4 @@ async def pause(request: Request[Any, Any, Any], db_session: DbSession) -> Respo
     return redirect("/accompagnement/demandes", "pause" if paused else "reprise")
 
 
-COACH_HANDLERS = [suggestions, propose, incoming, accept, decline, ask, pause, close]
+COACH_HANDLERS = [suggestions, propose, incoming, accept, decline, ask, pause]

@@ -20,13 +20,18 @@ from service.dependencies import DbSession, MatchIndex
 from service.errors import ConflictError, ServiceError
 from service.matches import messages, offers, requests
 from service.matches.schemas import CloseBody, FeedbackBody, MatchRequestRead, ReplyBody
-from service.pages.coach import OUTCOMES, RATINGS
 from service.pages.guards import principal, signed_in
 from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
 from service.pages.member import phone_display, requests_page
 from service.params import IdPath
 from service.themes.services import learn_from_pair
 
+OUTCOMES = (
+    ("completed_on_time", "Accompagnement mené à son terme"),
+    ("completed_early", "Objectif atteint plus tôt que prévu"),
+    ("cancelled", "Accompagnement interrompu"),
+)
+RATINGS = [(str(n), f"{n} sur 5") for n in range(1, 6)]
 THREAD = 200
 NOT_ACCEPTED = "Les messages s'échangent une fois la demande acceptée, tant que le binôme dure."
 

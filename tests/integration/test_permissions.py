@@ -182,7 +182,7 @@ def _body(method: str, path: str, ids: dict[str, Any], me: dict[str, Any]) -> di
     if method in ("GET", "DELETE"):
         return {}
     if not path.startswith("/api/"):
-        forms = {"/accompagnement/demandes/{request_id:int}/cloturer": {"outcome": "cancelled"}}
+        forms = {"/binomes/{request_id:int}/cloturer": {"outcome": "cancelled"}}
         return {"data": forms.get(path, {})}
     bodies: dict[str, Any] = {
         "/api/auth/register": {"email": "x@perm.fr", "password": PASSWORD, "display_name": "X"},
