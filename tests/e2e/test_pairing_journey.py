@@ -10,7 +10,14 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import NEWCOMER_PASSWORD, Newcomer, newcomer, screenshot
+from tests.e2e.conftest import (
+    NEWCOMER_PASSWORD,
+    PHONE,
+    Newcomer,
+    newcomer,
+    screenshot,
+    serious_violations,
+)
 
 NEED = "Comment animer les rituels d'équipe à distance en management hybride ?"
 OFFER = "Management hybride, rituels d'équipe à distance"
@@ -142,3 +149,34 @@ def test_the_coach_asks_for_details_and_the_member_answers(new_page: Any, base_u
     assert "Huit agents." in card.inner_text()
     card.get_by_role("button", name=f"Accepter la demande de {mentee.display_name}").click()
     assert "La demande est acceptée." in coach_page.get_by_role("status").first.inner_text()
+
+
+def test_the_pair_pages_are_accessible_and_fit_360_pixels(new_page: Any, base_url: str) -> None:
+    coach, mentee = _pair(base_url, "C")
+    request_id = _request(base_url, mentee, coach)
+    httpx.post(
+        f"{base_url}/api/match-requests/{request_id}/accept", headers=coach.headers
+    ).raise_for_status()
+    httpx.post(
+        f"{base_url}/api/match-requests/{request_id}/messages",
+        headers=coach.headers,
+        json={"text": "Bonjour ! " + "Un message un peu long pour voir le retour à la ligne. " * 4},
+    ).raise_for_status()
+    for person, paths in (
+        (mentee, [f"/binomes/{request_id}", "/demandes"]),
+        (coach, [f"/binomes/{request_id}", "/accompagnement/demandes"]),
+    ):
+        page = new_page(PHONE, bypass_csp=True)
+        sign_in_as(page, person)
+        for path in paths:
+            page.goto(path)
+            assert serious_violations(page) == [], path
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('body *')].filter(e =>
+                    e.getBoundingClientRect().right > 362).slice(0, 8).map(e =>
+                    e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+            )
+            assert overflow <= 1, (path, overflow, wide)
