@@ -176,7 +176,7 @@ def test_the_pair_pages_are_accessible_and_fit_360_pixels(new_page: Any, base_ur
             )
             wide = page.evaluate(
                 """() => [...document.querySelectorAll('body *')].filter(e =>
-                    e.getBoundingClientRect().right > 362).slice(0, 8).map(e =>
-                    e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+                    e.getBoundingClientRect().right > 362).slice(0, 8).map(e => e.tagName +
+                    '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
             )
             assert overflow <= 1, (path, overflow, wide)
