@@ -148,3 +148,19 @@ async def test_messages_are_written_while_the_pair_is_accepted_and_read_after(
     assert [m["text"] for m in (await client.get(url, headers=member.headers)).json()["items"]] == [
         "Oui"
     ]
+
+
+async def test_messages_and_phone_are_in_the_export_and_go_with_the_account(
+    client: Client, actors: Actors
+) -> None:
+    member, coach, request_id = await _pair(client, actors)
+    await client.patch(
+        f"/api/members/{member.member_id}", headers=member.headers, json={"phone": "0701020304"}
+    )
+    url = f"/api/match-requests/{request_id}/messages"
+    await client.post(url, headers=member.headers, json={"text": "Mon numéro est sur le profil."})
+    export = (await client.get("/api/me/export", headers=member.headers)).json()
+    assert export["profile"]["phone"] == "0701020304"
+    assert [m["text"] for m in export["pair_messages"]] == ["Mon numéro est sur le profil."]
+    assert (await client.delete("/api/me", headers=member.headers)).status_code in (200, 204)
+    assert (await client.get(url, headers=coach.headers)).status_code == 404
