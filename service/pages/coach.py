@@ -88,7 +88,10 @@ async def propose(
     """« Proposer un accompagnement »: the member sees the offer on « Mes demandes »."""
     form = await read_form(request)
     need = text(form, "need_id")
-    message = text(form, f"message-{member_id}")[:2000]
+    message = text(form, f"message-{member_id}")
+    if len(message) > 2000:
+        errors = {f"offer-{member_id}": "Votre mot dépasse 2 000 caractères : raccourcissez-le."}
+        return await _suggestions_page(request, db_session, errors=errors, status_code=400)
     try:
         await offers.make_offer(
             db_session,
