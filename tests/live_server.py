@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-STARTUP_TIMEOUT_S = 60
+STARTUP_TIMEOUT_S = 240  # a loaded 2-core machine: PostgreSQL migrations plus the demo take time
 
 
 def free_port() -> int:

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.accounts.principal import Principal
 from service.db.models import (
     ApiToken,
+    CoachOffer,
     FollowedModule,
     Lesson,
     MailOutbox,
     MatchRequest,
     ModuleProposal,
     Need,
+    PairMessage,
     Practice,
     PracticeRevision,
     ProposalInterest,
@@ -63,6 +65,14 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
     )
     interests = await session.scalars(
         select(ProposalInterest).where(ProposalInterest.member_id == me)
+    )
+    messages = await session.scalars(
+        select(PairMessage).where(PairMessage.author_id == me).order_by(PairMessage.id)
+    )
+    offers = await session.scalars(
+        select(CoachOffer)
+        .where(or_(CoachOffer.coach_id == me, CoachOffer.member_id == me))
+        .order_by(CoachOffer.id)
     )
     return {
         "exported_at": msgspec.to_builtins(utcnow()),
@@ -115,6 +125,13 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
         ],
         "proposal_interests": [
             _row(item, "proposal_id", "comment", "created_at") for item in interests
+        ],
+        "pair_messages": [
+            _row(message, "request_id", "text", "created_at") for message in messages
+        ],
+        "coach_offers": [
+            _row(offer, "coach_id", "member_id", "need_id", "message", "status", "created_at")
+            for offer in offers
         ],
     }
 

@@ -130,6 +130,8 @@ class Member(Timestamped, Base):
     organization_type: Mapped[str] = mapped_column(String(32), default="autre")
     region: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     department: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """A French number, 10 digits (`0612345678`), shown only to the member's accepted pairs."""
     network_level: Mapped[str] = mapped_column(String(16), default="national")
     bio: Mapped[str] = mapped_column(Text, default="")
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -283,6 +285,56 @@ class Lesson(Base):
     text: Mapped[str] = mapped_column(Text)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PairMessage(Base):
+    """A message between the two members of a request (written while the pair is accepted)."""
+
+    __tablename__ = "pair_messages"
+    __table_args__ = (Index("ix_pair_messages_request_id_id", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("match_requests.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CoachOffer(Base):
+    """« Proposer un accompagnement »: a coach offers to accompany a member, who may accept it
+    (it becomes an accepted request, within the coach's capacity) or decline it.
+
+    At most one open offer per coach and member: a unique partial index.
+    """
+
+    __tablename__ = "coach_offers"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("needs.id", ondelete="SET NULL"), nullable=True
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_requests.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+_open_offer = CoachOffer.status == "open"
+Index(
+    "uq_coach_offers_open_pair",
+    CoachOffer.coach_id,
+    CoachOffer.member_id,
+    unique=True,
+    sqlite_where=_open_offer,
+    postgresql_where=_open_offer,
+)
 
 
 class IndexChange(Base):

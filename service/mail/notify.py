@@ -145,6 +145,29 @@ async def request_answered(session: AsyncSession, request: MatchRequest) -> None
     await _queue(session, mentee, f"request_{request.status}", mail, key)
 
 
+async def message_posted(
+    session: AsyncSession, request: MatchRequest, author_id: int, message_id: int, text: str
+) -> None:
+    """A new message in a pair's thread: a mail to the other member of the pair."""
+    config = mail_config(session)
+    if config is None:
+        return
+    other_id = request.coach_id if author_id == request.mentee_id else request.mentee_id
+    author = await session.get_one(Member, author_id)
+    other = await session.get_one(Member, other_id)
+    if not wants_mail(other):
+        return
+    mail = compose(
+        f"Nouveau message de {author.display_name} sur Passerelle",
+        other.display_name,
+        [f"{author.display_name} vous a écrit dans votre binôme."],
+        quotes=[Quote("Son message", text)],
+        link=config.link(f"/binomes/{request.id}"),
+        link_label="Lire et répondre",
+    )
+    await _queue(session, other, "pair_message", mail, f"message:{message_id}")
+
+
 async def send_invitation(
     session: AsyncSession,
     config: MailConfig,

@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.accounts.guards import animator_only
 from service.dependencies import CurrentPrincipal, DbSession, MatchIndex, Reads
-from service.matches import cohorts, queries, requests
+from service.matches import cohorts, messages, queries, requests
 from service.matches.schemas import (
     AskBody,
     CloseBody,
@@ -22,6 +22,8 @@ from service.matches.schemas import (
     MatchKind,
     MatchRequestCreate,
     MatchRequestRead,
+    MessageCreate,
+    MessageRead,
     ReplyBody,
     RequestSide,
     RequestStatus,
@@ -78,7 +80,7 @@ class MatchRequestController(Controller):
         self, db_session: DbSession, principal: CurrentPrincipal, data: JSONBody[MatchRequestCreate]
     ) -> MatchRequestRead:
         request = await requests.create_request(db_session, principal, data)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @get("/", summary="My requests (animators: all); stale=true for unanswered ones")
     async def list_requests(
@@ -94,7 +96,7 @@ class MatchRequestController(Controller):
         rows, total = await requests.list_requests(
             db_session, principal, role, status, stale, limit, offset
         )
-        items = [await requests.to_read(db_session, row) for row in rows]
+        items = [await requests.to_read(db_session, row, principal) for row in rows]
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{request_id:int}", summary="One request")
@@ -102,14 +104,14 @@ class MatchRequestController(Controller):
         self, db_session: DbSession, principal: CurrentPrincipal, request_id: IdPath
     ) -> MatchRequestRead:
         request = await requests.get_request(db_session, principal, request_id)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/accept", status_code=HTTP_200_OK, summary="Accept (409 when full)")
     async def accept(
         self, db_session: DbSession, principal: CurrentPrincipal, request_id: IdPath
     ) -> MatchRequestRead:
         request = await requests.accept(db_session, principal, request_id)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/decline", status_code=HTTP_200_OK, summary="Decline (and pause)")
     async def decline(
@@ -121,14 +123,14 @@ class MatchRequestController(Controller):
     ) -> MatchRequestRead:
         pause = data.pause if data is not None else False
         request = await requests.decline(db_session, principal, request_id, pause)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/withdraw", status_code=HTTP_200_OK, summary="Take a request back")
     async def withdraw(
         self, db_session: DbSession, principal: CurrentPrincipal, request_id: IdPath
     ) -> MatchRequestRead:
         request = await requests.withdraw(db_session, principal, request_id)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/ask", status_code=HTTP_200_OK, summary="Ask for more information")
     async def ask(
@@ -139,7 +141,7 @@ class MatchRequestController(Controller):
         data: JSONBody[AskBody],
     ) -> MatchRequestRead:
         request = await requests.ask(db_session, principal, request_id, data.question)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/reply", status_code=HTTP_200_OK, summary="Answer the coach")
     async def reply(
@@ -150,7 +152,7 @@ class MatchRequestController(Controller):
         data: JSONBody[ReplyBody],
     ) -> MatchRequestRead:
         request = await requests.reply(db_session, principal, request_id, data.answer)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/close", status_code=HTTP_200_OK, summary="Close a pair")
     async def close(
@@ -165,7 +167,7 @@ class MatchRequestController(Controller):
         if principal.member_id == request.mentee_id:
             index = await match_index.sync()
             await learn_from_pair(db_session, index, request, data.rating)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
 
     @post("/{request_id:int}/feedback", status_code=HTTP_200_OK, summary="Rate a closed pair")
     async def feedback(
@@ -180,4 +182,32 @@ class MatchRequestController(Controller):
         if principal.member_id == request.mentee_id:
             index = await match_index.sync()
             await learn_from_pair(db_session, index, request, data.rating)
-        return await requests.to_read(db_session, request)
+        return await requests.to_read(db_session, request, principal)
+
+    @get("/{request_id:int}/messages", summary="The pair's messages (its two members only)")
+    async def list_messages(
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        request_id: IdPath,
+        limit: LimitParam = DEFAULT_LIMIT,
+        offset: OffsetParam = 0,
+    ) -> Page[MessageRead]:
+        items, total = await messages.list_messages(
+            db_session, principal, request_id, limit, offset
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post(
+        "/{request_id:int}/messages",
+        status_code=HTTP_201_CREATED,
+        summary="Write to the other member of an accepted pair",
+    )
+    async def post_message(
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        request_id: IdPath,
+        data: JSONBody[MessageCreate],
+    ) -> MessageRead:
+        return await messages.post_message(db_session, principal, request_id, data.text)

@@ -32,6 +32,7 @@ from service.mail import notify
 from service.matches.exclusions import PENDING, accepted_count_query, remaining_capacity
 from service.matches.schemas import (
     CloseBody,
+    Contact,
     FeedbackBody,
     MatchRequestCreate,
     MatchRequestRead,
@@ -45,8 +46,26 @@ def is_stale(request: MatchRequest) -> bool:
     return request.status in PENDING and request.updated_at <= utcnow() - STALE_AFTER
 
 
-async def to_read(session: AsyncSession, request: MatchRequest) -> MatchRequestRead:
-    """The API view of a request, with both names and the need's text."""
+def _contact(
+    request: MatchRequest, viewer: Principal | None, mentee: Member, coach: Member
+) -> Contact | None:
+    """The other side's contact, for the two members of an accepted pair only."""
+    if viewer is None or request.status != "accepted":
+        return None
+    if viewer.member_id == request.mentee_id:
+        other = coach
+    elif viewer.member_id == request.coach_id:
+        other = mentee
+    else:
+        return None
+    return Contact(display_name=other.display_name, email=other.account.email, phone=other.phone)
+
+
+async def to_read(
+    session: AsyncSession, request: MatchRequest, viewer: Principal | None = None
+) -> MatchRequestRead:
+    """The API view of a request, with both names and the need's text; `viewer` (one of the
+    pair) gets the other's contact once the request is accepted."""
     mentee = await session.get_one(Member, request.mentee_id)
     coach = await session.get_one(Member, request.coach_id)
     need = await session.get(Need, request.need_id) if request.need_id else None
@@ -73,6 +92,7 @@ async def to_read(session: AsyncSession, request: MatchRequest) -> MatchRequestR
         coach_rating=request.coach_rating,
         stale=is_stale(request),
         target_signed_in=notify.has_signed_in(coach),
+        contact=_contact(request, viewer, mentee, coach),
     )
 
 
@@ -190,6 +210,14 @@ async def accept(session: AsyncSession, principal: Principal, request_id: int) -
     answering member has no capacity left."""
     request = await get_request(session, principal, request_id)
     _require(request, principal, "coach", *PENDING)
+    await accept_pending(session, request)
+    await notify.request_answered(session, request)
+    return request
+
+
+async def accept_pending(session: AsyncSession, request: MatchRequest) -> None:
+    """The accept itself: one conditional UPDATE (pending, and a place left for mentor
+    requests); 409 saying which condition failed."""
     await session.execute(select(Member.id).where(Member.id == request.coach_id).with_for_update())
     now = utcnow()
     conditions: list[ColumnElement[bool]] = [
@@ -216,8 +244,6 @@ async def accept(session: AsyncSession, principal: Principal, request_id: int) -
         raise ConflictError("No capacity left: every place you declared is taken.")
     await record_changes(session, [request.mentee_id, request.coach_id])  # one place fewer
     await session.refresh(request)
-    await notify.request_answered(session, request)
-    return request
 
 
 async def decline(

@@ -111,8 +111,20 @@ class FeedbackBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     share_lesson: bool = False
 
 
+class Contact(msgspec.Struct, kw_only=True):
+    """How to reach the other member of an accepted pair (`phone` only if they gave one)."""
+
+    display_name: str
+    email: str
+    phone: str | None
+
+
 class MatchRequestRead(msgspec.Struct, kw_only=True):
-    """A match request and where it stands."""
+    """A match request and where it stands.
+
+    `contact`: the other member's name, e-mail and phone, for the two members of an accepted
+    pair only (null for any other status and for anybody else, animators included).
+    """
 
     id: int
     kind: MatchKind
@@ -138,6 +150,27 @@ class MatchRequestRead(msgspec.Struct, kw_only=True):
     target_signed_in: bool = True
     """The person asked (`coach_id`) has signed in at least once; if not, the request came
     with their invitation by e-mail (« pas encore connecté·e »)."""
+    contact: Contact | None = None
+
+
+MESSAGE_MAX = 2000
+
+
+class MessageCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A message to the other member of the pair: trimmed, 1 to 2,000 characters (else 422)."""
+
+    text: Annotated[str, Meta(pattern=NO_NUL, description="1 to 2,000 characters once trimmed")]
+
+
+class MessageRead(msgspec.Struct, kw_only=True):
+    """One message of a pair's thread (`author_id` null once its author erased their account)."""
+
+    id: int
+    request_id: int
+    author_id: int | None
+    author_name: str
+    text: str
+    created_at: datetime
 
 
 class CohortRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

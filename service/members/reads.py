@@ -44,8 +44,8 @@ def member_values(member: Member) -> dict[str, Any]:
 
 def as_seen_by(read: MemberRead, manages: bool) -> MemberRead:
     """The profile as the directory shows it to someone who does not manage it: without the
-    email and the need texts (see docs/permissions.md)."""
-    return read if manages else msgspec.structs.replace(read, email=None, needs=None)
+    email, the phone and the need texts (see docs/permissions.md)."""
+    return read if manages else msgspec.structs.replace(read, email=None, phone=None, needs=None)
 
 
 async def load_member_read(database: AsyncEngine, member_id: int) -> MemberRead | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -49,6 +50,36 @@ TopicList = Annotated[list[Topic], Meta(max_length=20)]
 ToolList = Annotated[list[Tool], Meta(max_length=4)]
 Capacity = Annotated[int, Meta(ge=0, le=20)]
 Department = Annotated[str, Meta(pattern=r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")]
+
+
+Phone = Annotated[
+    str,
+    Meta(
+        max_length=32,
+        pattern=NO_NUL,
+        description="A French phone number (10 digits, or +33 / 0033 and 9 digits; spaces, dots "
+        "and hyphens allowed), stored as 10 digits; empty to remove it",
+    ),
+]
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()\u00a0]")
+_NATIONAL = re.compile(r"^0[1-9][0-9]{8}$")
+_INTERNATIONAL = re.compile(r"^(?:\+|00)(?:33|262|269|590|594|596)([1-9][0-9]{8})$")
+
+
+def clean_phone(value: str | None) -> str | None:
+    """A French number as its 10 digits (`0612345678`), None when empty; ValueError naming
+    `phone` otherwise (overseas numbers through +262, +269, +590, +594, +596 too)."""
+    if value is None:
+        return None
+    compact = _PHONE_SEPARATORS.sub("", value)
+    if not compact:
+        return None
+    if _NATIONAL.match(compact):
+        return compact
+    international = _INTERNATIONAL.match(compact)
+    if international:
+        return "0" + international.group(1)
+    raise ValueError("phone: not a French phone number (10 digits, e.g. 06 12 34 56 78)")
 
 
 def _clean_region(value: str | None) -> str | None:
@@ -110,6 +141,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     organization_type: OrganizationType | UnsetType = UNSET
     region: str | UnsetType | None = UNSET
     department: Department | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
     network_level: NetworkLevel | UnsetType = UNSET
     bio: Bio | UnsetType = UNSET
     offers: ItemList | UnsetType = UNSET
@@ -131,6 +163,8 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 raise ValueError("display_name: may not be blank")
         if not isinstance(self.region, UnsetType):
             self.region = _clean_region(self.region)
+        if not isinstance(self.phone, UnsetType):
+            self.phone = clean_phone(self.phone)
         for field in ("offers", "needs", "topics"):
             value = getattr(self, field)
             if isinstance(value, list):
@@ -148,8 +182,9 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MemberRead(msgspec.Struct, kw_only=True):
-    """A profile as returned by the API. `email` and `needs` are null when the caller may not
-    see them (anyone but the member themself and animators: see docs/permissions.md).
+    """A profile as returned by the API. `email`, `phone` and `needs` are null when the caller
+    may not see them (anyone but the member themself and animators: see docs/permissions.md;
+    the two members of an accepted pair see each other's phone in the request's `contact`).
 
     `peer_exchange`: open to peer exchange (requests of kind `peer`), whatever the coaching
     `capacity`.
@@ -164,6 +199,7 @@ class MemberRead(msgspec.Struct, kw_only=True):
     organization_type: OrganizationType
     region: str | None
     department: str | None
+    phone: str | None = None
     network_level: NetworkLevel
     bio: str
     offers: list[str]

@@ -26,6 +26,7 @@ PROFILE_FIELDS = (
     "organization_type",
     "region",
     "department",
+    "phone",
     "network_level",
     "bio",
     "topics",

@@ -16,6 +16,7 @@ from service.pages.library import LIBRARY_HANDLERS
 from service.pages.library_import import IMPORT_HANDLERS
 from service.pages.member import MEMBER_HANDLERS
 from service.pages.moderation import MODERATION_HANDLERS
+from service.pages.pairing import PAIRING_HANDLERS
 from service.pages.questionnaire import QUESTIONNAIRE_HANDLERS
 from service.pages.trainer import TRAINER_HANDLERS
 
@@ -26,6 +27,7 @@ pages_router = Router(
         *MEMBER_HANDLERS,
         *QUESTIONNAIRE_HANDLERS,
         *COACH_HANDLERS,
+        *PAIRING_HANDLERS,
         *TRAINER_HANDLERS,
         *ANIMATOR_HANDLERS,
         *MODERATION_HANDLERS,

@@ -6,51 +6,105 @@ the incoming requests page is open to every signed-in person, each seeing only t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.response import Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.models import Member
 from service.dependencies import DbSession, provide_read_side
-from service.errors import ConflictError, ServiceError
-from service.matches import queries, requests
+from service.errors import ConflictError
+from service.matches import offers, queries, requests
 from service.matches.exclusions import PENDING, remaining_capacity
-from service.matches.schemas import CloseBody
+from service.matches.schemas import AskBody
+from service.members import services as members
+from service.members.schemas import MemberUpdate
 from service.pages.guards import coach_only, principal, signed_in
 from service.pages.layout import field_errors, read_form, redirect, render, text, validation_errors
 from service.params import IdPath
 
-OUTCOMES = (
-    ("completed_on_time", "Accompagnement mené à son terme"),
-    ("completed_early", "Objectif atteint plus tôt que prévu"),
-    ("cancelled", "Accompagnement interrompu"),
-)
-RATINGS = [(str(n), f"{n} sur 5") for n in range(1, 6)]
+_NEED_QUOTE = re.compile(r"\s*/\s*son besoin « [^»]* »|son besoin « [^»]* »\s*/\s*")
 
 
-@get("/accompagnement", guards=[coach_only])
-async def suggestions(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    """Members I am best placed to help, why, and my remaining capacity."""
+def _without_need_quote(reason: str) -> str:
+    """A reason without its quote of the member's need (the need is shown once, above it)."""
+    return _NEED_QUOTE.sub("", reason)
+
+
+async def _suggestions_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
     me = principal(request)
     problem, found = None, None
     try:
         found = await queries.coach_suggestions(provide_read_side(request), me.member_id, 10)
     except ConflictError:
         problem = "consent"
+    results = []
+    for result in found.results if found else []:
+        needs = list({need.id: need for need in result.needs}.values())
+        reasons = [_without_need_quote(reason) for reason in result.reasons]
+        results.append(
+            msgspec.structs.replace(
+                result, needs=needs, reasons=list(dict.fromkeys(r for r in reasons if r))
+            )
+        )
     return render(
         request,
         "coach/suggestions.html",
+        status_code=status_code,
         title="Qui accompagner",
         problem=problem,
-        results=found.results if found else [],
+        results=results,
+        offered=await offers.open_offers_by(db_session, me.member_id),
+        errors=errors or {},
         remaining=(
             found.remaining_capacity
             if found
             else await remaining_capacity(db_session, me.member_id)
         ),
     )
+
+
+@get("/accompagnement", guards=[coach_only])
+async def suggestions(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """Members I am best placed to help, why, and my remaining capacity."""
+    return await _suggestions_page(request, db_session)
+
+
+@post("/accompagnement/proposer/{member_id:int}", guards=[coach_only])
+async def propose(
+    request: Request[Any, Any, Any], db_session: DbSession, member_id: IdPath
+) -> Response[Any]:
+    """« Proposer un accompagnement »: the member sees the offer on « Mes demandes »."""
+    form = await read_form(request)
+    need = text(form, "need_id")
+    message = text(form, f"message-{member_id}")
+    if len(message) > 2000:
+        errors = {f"offer-{member_id}": "Votre mot dépasse 2 000 caractères : raccourcissez-le."}
+        return await _suggestions_page(request, db_session, errors=errors, status_code=400)
+    try:
+        await offers.make_offer(
+            db_session,
+            principal(request),
+            member_id,
+            int(need) if need.isdigit() else None,
+            message,
+        )
+    except ConflictError as exc:
+        await db_session.rollback()
+        errors = {f"offer-{member_id}": field_errors(exc)["_"]}
+        return await _suggestions_page(request, db_session, errors=errors, status_code=409)
+    await db_session.commit()
+    return redirect("/accompagnement", "proposition-envoyee")
 
 
 async def _incoming_page(
@@ -63,7 +117,13 @@ async def _incoming_page(
 ) -> Template:
     me = principal(request)
     rows, _ = await requests.list_requests(db_session, me, "coach", None, False, 200, 0)
-    items = [await requests.to_read(db_session, row) for row in reversed(rows)]
+    items = [await requests.to_read(db_session, row, me) for row in reversed(rows)]
+    ids = {item.mentee_id for item in items if item.status in PENDING}
+    people = {
+        member.id: member
+        for member in await db_session.scalars(select(Member).where(Member.id.in_(ids)))
+    }
+    myself = await db_session.get_one(Member, me.member_id)
     return render(
         request,
         "coach/incoming.html",
@@ -72,9 +132,9 @@ async def _incoming_page(
         pending=[r for r in items if r.status in PENDING],
         accepted=[r for r in items if r.status == "accepted"],
         past=[r for r in items if r.status in ("declined", "withdrawn", "closed")],
+        people=people,
+        paused=myself.paused,
         remaining=await remaining_capacity(db_session, me.member_id),
-        outcomes=OUTCOMES,
-        ratings=RATINGS,
         errors=errors or {},
         values=values or {},
     )
@@ -122,48 +182,44 @@ async def decline(
     return redirect("/accompagnement/demandes", "refusee")
 
 
-@post("/accompagnement/demandes/{request_id:int}/cloturer", guards=[signed_in])
-async def close(
+@post("/accompagnement/demandes/{request_id:int}/precisions", guards=[signed_in])
+async def ask(
     request: Request[Any, Any, Any], db_session: DbSession, request_id: IdPath
 ) -> Response[Any]:
-    """Close an accepted pair with its outcome, my rating and a lesson learned."""
+    """« Demander des précisions »: the request waits for the member's answer."""
     me = principal(request)
     requests.participant_side(await requests.get_request(db_session, me, request_id), me)
-    form = await read_form(request)
-    suffix = f"-{request_id}"
-    typed = {
-        "outcome": text(form, f"outcome{suffix}"),
-        "rating": text(form, f"rating{suffix}"),
-        "lesson": text(form, f"lesson{suffix}"),
-        "share_lesson": form.get("share_lesson") == "on",
-    }
-    body = {
-        "outcome": typed["outcome"],
-        "rating": int(typed["rating"]) if str(typed["rating"]).isdigit() else None,
-        "lesson": typed["lesson"] or None,
-        "share_lesson": typed["share_lesson"],
-    }
+    field = f"question-{request_id}"
+    typed = text(await read_form(request), field)
     try:
-        await requests.close(
-            db_session, principal(request), request_id, msgspec.convert(body, CloseBody)
-        )
+        data = msgspec.convert({"question": typed}, AskBody)
+        await requests.ask(db_session, principal(request), request_id, data.question)
     except msgspec.ValidationError as exc:
-        errors = validation_errors(exc)
-    except ServiceError as exc:
-        errors = field_errors(exc)
+        errors = {field: validation_errors(exc).popitem()[1]}
+        if not typed:
+            errors[field] = "Écrivez votre question avant de l'envoyer."
+    except ConflictError as exc:
+        errors = {field: field_errors(exc)["_"]}
     else:
         await db_session.commit()
-        return redirect("/accompagnement/demandes", "cloturee")
+        return redirect("/accompagnement/demandes", "precisions")
     await db_session.rollback()
     return await _incoming_page(
-        request,
-        db_session,
-        errors={
-            (key if key in typed else "outcome") + suffix: value for key, value in errors.items()
-        },
-        values={key + suffix: value for key, value in typed.items()},
-        status_code=400,
+        request, db_session, errors=errors, values={field: typed}, status_code=400
     )
 
 
-COACH_HANDLERS = [suggestions, incoming, accept, decline, close]
+@post("/accompagnement/pause", guards=[signed_in])
+async def pause(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    """Suspend (or resume) new requests and suggestions: its own action, for every request."""
+    paused = text(await read_form(request), "paused") == "oui"
+    me = principal(request)
+    try:  # one flag, no version: nothing else of the profile can be lost
+        await members.update_member(db_session, me, me.member_id, MemberUpdate(paused=paused))
+    except ConflictError as exc:
+        return await _refused(request, db_session, {"_": field_errors(exc)["_"]})
+    await db_session.commit()
+    return redirect("/accompagnement/demandes", "pause" if paused else "reprise")
+
+
+COACH_HANDLERS = [suggestions, propose, incoming, accept, decline, ask, pause]

@@ -71,6 +71,16 @@ MESSAGES = {
     "acceptee": "La demande est acceptée.",
     "refusee": "La demande est refusée.",
     "cloturee": "L'accompagnement est clôturé. Merci pour votre retour.",
+    "message-envoye": "Votre message est envoyé.",
+    "retour-merci": "Merci : votre retour est enregistré.",
+    "reponse-envoyee": "Votre réponse est envoyée : la demande revient à la personne sollicitée.",
+    "precisions": "Votre question est envoyée : la demande attend sa réponse.",
+    "pause": "Les nouvelles demandes sont suspendues : vous n'apparaissez plus dans les "
+    "suggestions.",
+    "reprise": "Vous recevez de nouveau des demandes.",
+    "proposition-envoyee": "Proposition envoyée : la personne la verra dans ses demandes.",
+    "proposition-acceptee": "La proposition est acceptée : votre binôme commence.",
+    "proposition-declinee": "La proposition est déclinée.",
     "adoptee": "La proposition est adoptée : un module brouillon est créé au catalogue.",
     "module": "Le module est enregistré.",
     "import": "L'import est appliqué.",
@@ -105,6 +115,9 @@ _FRENCH = {
     "not an open need": "Choisissez un de vos besoins ouverts.",
     "unknown region": "Région inconnue.",
     "an answer is required": "Une réponse est requise.",
+    "not a French phone number": "Numéro non valide : 10 chiffres, par exemple 06 12 34 56 78.",
+    "already offered": "Vous avez déjà proposé un accompagnement à cette personne.",
+    "offer is no longer open": "Cette proposition a déjà reçu une réponse.",
 }
 
 _GENERIC = {

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.dependencies import DbSession, provide_read_side
 from service.errors import ConflictError, ServiceError
-from service.matches import queries, requests
+from service.matches import offers, queries, requests
 from service.matches.schemas import MatchRequestCreate
 from service.members import services as members
 from service.members.schemas import MemberUpdate, NeedCreate
@@ -41,6 +41,13 @@ KIND_PAGES = {"mentor": "/trouver-un-coach", "peer": "/trouver-un-pair"}
 RESULTS = 10
 
 
+def phone_display(phone: str | None) -> str:
+    """`06 12 34 56 78` for `0612345678`."""
+    if not phone:
+        return ""
+    return " ".join(phone[i : i + 2] for i in range(0, len(phone), 2))
+
+
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
@@ -52,6 +59,7 @@ def _profile_values(member: Any) -> dict[str, Any]:
     values["topics"] = ", ".join(read.topics)
     values["region"] = read.region or ""
     values["department"] = read.department or ""
+    values["phone"] = phone_display(read.phone)
     return values
 
 
@@ -104,6 +112,7 @@ async def save_profile(request: Request[Any, Any, Any], db_session: DbSession) -
             "organization_type",
             "region",
             "department",
+            "phone",
             "network_level",
             "bio",
             "offers",
@@ -268,17 +277,39 @@ async def send_request(request: Request[Any, Any, Any], db_session: DbSession) -
     )
 
 
-@get("/demandes", guards=[signed_in])
-async def my_requests(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    """The requests I sent and received, with their status."""
+async def requests_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """« Mes demandes »: sent and received requests, each with its next action, and the
+    offers of coaches."""
     me = principal(request)
     rows, _ = await requests.list_requests(db_session, me, "mentee", None, False, 200, 0)
-    sent = [await requests.to_read(db_session, row) for row in reversed(rows)]
+    sent = [await requests.to_read(db_session, row, me) for row in reversed(rows)]
     rows, _ = await requests.list_requests(db_session, me, "coach", None, False, 200, 0)
-    received = [await requests.to_read(db_session, row) for row in reversed(rows)]
+    received = [await requests.to_read(db_session, row, me) for row in reversed(rows)]
     return render(
-        request, "member/requests.html", title="Mes demandes", sent=sent, received=received
+        request,
+        "member/requests.html",
+        status_code=status_code,
+        title="Mes demandes",
+        sent=sent,
+        received=received,
+        offers=await offers.open_offers_for(db_session, me.member_id),
+        phone_display=phone_display,
+        errors=errors or {},
+        values=values or {},
     )
+
+
+@get("/demandes", guards=[signed_in])
+async def my_requests(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """The requests I sent and received, with their status and what to do next."""
+    return await requests_page(request, db_session)
 
 
 @post("/demandes/{request_id:int}/retirer", guards=[signed_in])

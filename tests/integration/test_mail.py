@@ -126,17 +126,29 @@ async def test_each_step_of_a_request_mails_the_other_side_in_french(
     )
     assert "Bonne nouvelle" in parts(accepted)[0]
 
+    written = await client.post(
+        f"{url}/messages", headers=coach.headers, json={"text": "Mardi 10 h, en visio ?"}
+    )
+    assert written.status_code == 201, written.text
+    note = (await smtp_server.wait_for(4))[3]
+    assert (note["To"], note["Subject"]) == (
+        alice.email,
+        "Nouveau message de Chloé Coach sur Passerelle",
+    )
+    assert "Mardi 10 h, en visio ?" in parts(note)[0]
+    assert f"{BASE}/binomes/{request['id']}" in parts(note)[0]
+
     other = await actors.create("coach", display_name="Omar Coach", capacity=3)
     second = await ask(client, alice, other.member_id)
     declined = await client.post(
         f"/api/match-requests/{second['id']}/decline", headers=other.headers
     )
     assert declined.status_code == 200
-    messages = await smtp_server.wait_for(5)
-    assert messages[4]["Subject"] == "Votre demande à Omar Coach n'a pas été acceptée"
-    assert f"{BASE}/trouver-un-coach" in parts(messages[4])[0]
+    messages = await smtp_server.wait_for(6)
+    assert messages[5]["Subject"] == "Votre demande à Omar Coach n'a pas été acceptée"
+    assert f"{BASE}/trouver-un-coach" in parts(messages[5])[0]
     await asyncio.sleep(0.5)
-    assert len(smtp_server.messages) == 5  # one mail per event, none twice
+    assert len(smtp_server.messages) == 6  # one mail per event, none twice
 
 
 async def test_a_rolled_back_change_sends_nothing(

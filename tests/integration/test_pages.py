@@ -340,15 +340,13 @@ async def test_member_finds_a_coach_sends_a_request_and_the_coach_accepts(
     assert accepted.status_code == 303
     page = (await client.get("/accompagnement/demandes")).text
     assert "Places disponibles : 0" in page and "Accompagnements en cours" in page
-    bad_close = await post(
-        client, f"/accompagnement/demandes/{request_id}/cloturer", {"outcome-x": ""}, token
-    )
+    bad_close = await post(client, f"/binomes/{request_id}/cloturer", {"outcome": ""}, token)
     assert bad_close.status_code == 400
-    assert error_of(bad_close.text, f"outcome-{request_id}")
+    assert error_of(bad_close.text, "outcome")
     closed = await post(
         client,
-        f"/accompagnement/demandes/{request_id}/cloturer",
-        {f"outcome-{request_id}": "completed_on_time", f"rating-{request_id}": "5"},
+        f"/binomes/{request_id}/cloturer",
+        {"outcome": "completed_on_time", "rating": "5"},
         token,
     )
     assert closed.status_code == 303

@@ -38,7 +38,7 @@ CREDENTIAL_CHECKS = {
     ("POST", "/premiere-connexion"),
 }
 # The side of a request an action belongs to.
-MENTEE_SIDE = ("/reply", "/withdraw", "/retirer")
+MENTEE_SIDE = ("/reply", "/withdraw", "/retirer", "/repondre")
 
 
 def read_table() -> dict[tuple[str, str], dict[str, str]]:
@@ -113,6 +113,17 @@ async def _library_of(actors: Actors, author_id: int, suggester_id: int) -> dict
         return {"practice_id": sheet.id, "suggestion_id": suggestion.id, "lesson_id": lesson.id}
 
 
+async def _offer_to(actors: Actors, coach_id: int, member_id: int) -> int:
+    """An open offer of `coach_id` to accompany `member_id`."""
+    from service.db.models import CoachOffer
+
+    async with actors._sessionmaker() as session:
+        offer = CoachOffer(coach_id=coach_id, member_id=member_id)
+        session.add(offer)
+        await session.commit()
+        return offer.id
+
+
 async def _caller(actors: Actors, role: str, stranger: Actor, stranger_coach: Actor) -> Caller:
     if role == "anonymous":
         ids = {"member_id": stranger.member_id, "coach_id": stranger_coach.member_id}
@@ -120,6 +131,7 @@ async def _caller(actors: Actors, role: str, stranger: Actor, stranger_coach: Ac
         request = await actors.request_between(stranger_coach.member_id, stranger.member_id)
         ids.update(request_as_coach=request, request_as_mentee=request)
         ids.update(await _library_of(actors, stranger.member_id, stranger_coach.member_id))
+        ids["offer_id"] = await _offer_to(actors, stranger_coach.member_id, stranger.member_id)
         return Caller(role, None, ids, ids)
     actor = await actors.create(role, needs_text=["Animer un réseau"], capacity=3)
     [as_coach] = await actors.requests_to(actor.member_id, [stranger.member_id])
@@ -141,6 +153,8 @@ async def _caller(actors: Actors, role: str, stranger: Actor, stranger_coach: Ac
     }
     own.update(await _library_of(actors, actor.member_id, stranger.member_id))
     other.update(await _library_of(actors, stranger.member_id, actor.member_id))
+    own["offer_id"] = await _offer_to(actors, stranger_coach.member_id, actor.member_id)
+    other["offer_id"] = await _offer_to(actors, actor.member_id, stranger.member_id)
     return Caller(role, actor, own, other)
 
 
@@ -156,6 +170,7 @@ def _url(path: str, ids: dict[str, Any]) -> str:
         "practice_id": ids["practice_id"],
         "suggestion_id": ids["suggestion_id"],
         "lesson_id": ids["lesson_id"],
+        "offer_id": ids["offer_id"],
         "version": 1,
         "file_path": "passerelle.css",
         "path": "swagger",
@@ -167,7 +182,7 @@ def _body(method: str, path: str, ids: dict[str, Any], me: dict[str, Any]) -> di
     if method in ("GET", "DELETE"):
         return {}
     if not path.startswith("/api/"):
-        forms = {"/accompagnement/demandes/{request_id:int}/cloturer": {"outcome": "cancelled"}}
+        forms = {"/binomes/{request_id:int}/cloturer": {"outcome": "cancelled"}}
         return {"data": forms.get(path, {})}
     bodies: dict[str, Any] = {
         "/api/auth/register": {"email": "x@perm.fr", "password": PASSWORD, "display_name": "X"},
@@ -183,6 +198,7 @@ def _body(method: str, path: str, ids: dict[str, Any], me: dict[str, Any]) -> di
         "/api/match-requests/{request_id:int}/reply": {"answer": "Douze."},
         "/api/match-requests/{request_id:int}/close": {"outcome": "cancelled"},
         "/api/match-requests/{request_id:int}/feedback": {"rating": 3},
+        "/api/match-requests/{request_id:int}/messages": {"text": "Bonjour"},
         "/api/cohorts/assign": {"dry_run": True},
         "/api/import/members": [],
         "/api/import/modules": [],
