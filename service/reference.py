@@ -27,6 +27,11 @@ OrganizationType = Literal[
     "autre",
 ]
 NetworkLevel = Literal["local", "regional", "national"]
+
+CAPACITY_MIN = 0
+CAPACITY_MAX = 20
+"""How many people a member may accompany at once: one range for the profile's schema and page
+and for the questionnaire's capacity question (whatever bounds a questionnaire version gives)."""
 Tool = Literal["e_communautes", "linkedin", "wiki", "autre"]
 NeedStatus = Literal["open", "met", "withdrawn"]
 
