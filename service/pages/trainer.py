@@ -11,7 +11,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.dependencies import DbSession, TrainingCacheDep
-from service.errors import ServiceError
+from service.errors import ConflictError, ServiceError
 from service.pages.charts import bar_chart, change_chart
 from service.pages.guards import principal, trainer_only
 from service.pages.layout import field_errors, read_form, redirect, render, text
@@ -67,29 +67,53 @@ async def clusters(
     )
 
 
+async def _proposals_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    training_cache: Any,
+    *,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    rows, _ = await incubator.list_proposals(db_session, training_cache, "open", PAGE_SIZE, 0)
+    adopted, _ = await incubator.list_proposals(db_session, training_cache, "adopted", PAGE_SIZE, 0)
+    await db_session.commit()
+    context: dict[str, Any] = {"notice": notice} if notice else {}
+    return render(
+        request,
+        "trainer/proposals.html",
+        status_code=status_code,
+        title="Incubateur de formations",
+        proposals=[incubator.to_read(row) for row in rows],
+        adopted=[incubator.to_read(row) for row in adopted],
+        **context,
+    )
+
+
 @get("/formation/incubateur", guards=[trainer_only])
 async def proposals(
     request: Request[Any, Any, Any], db_session: DbSession, training_cache: TrainingCacheDep
 ) -> Template:
     """Proposed modules for uncovered demand, their contributors, and adopted ones."""
-    rows, _ = await incubator.list_proposals(db_session, training_cache, "open", PAGE_SIZE, 0)
-    adopted, _ = await incubator.list_proposals(db_session, training_cache, "adopted", PAGE_SIZE, 0)
-    await db_session.commit()
-    return render(
-        request,
-        "trainer/proposals.html",
-        title="Incubateur de formations",
-        proposals=[incubator.to_read(row) for row in rows],
-        adopted=[incubator.to_read(row) for row in adopted],
-    )
+    return await _proposals_page(request, db_session, training_cache)
 
 
 @post("/formation/incubateur/{proposal_id:int}/adopter", guards=[trainer_only])
 async def adopt(
-    request: Request[Any, Any, Any], db_session: DbSession, proposal_id: IdPath
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    training_cache: TrainingCacheDep,
+    proposal_id: IdPath,
 ) -> Response[Any]:
-    """Adopt a proposal: a draft module is created in the catalogue."""
-    module = await incubator.adopt(db_session, proposal_id)
+    """Adopt a proposal: a draft module is created in the catalogue (once: a second click, from
+    a page shown before, says it is already adopted)."""
+    try:
+        module = await incubator.adopt(db_session, proposal_id)
+    except ConflictError as exc:
+        await db_session.rollback()
+        return await _proposals_page(
+            request, db_session, training_cache, notice=exc.detail, status_code=409
+        )
     await db_session.commit()
     return redirect(f"/formation/catalogue/{module.id}", "adoptee")
 
@@ -215,14 +239,15 @@ async def save_module(
         "region": typed["region"] or None,
         "status": typed["status"],
     }
+    if errors:  # checked with the others; the stored duration stands in meanwhile
+        del changes["duration_hours"]
+    try:  # every field at fault at once, not one per submit
+        await modules.update_module(db_session, principal(request), module_id, changes)
+    except ServiceError as exc:
+        errors.update(field_errors(exc))
     if not errors:
-        try:
-            await modules.update_module(db_session, principal(request), module_id, changes)
-        except ServiceError as exc:
-            errors = field_errors(exc)
-        else:
-            await db_session.commit()
-            return redirect(f"/formation/catalogue/{module_id}", "module")
+        await db_session.commit()
+        return redirect(f"/formation/catalogue/{module_id}", "module")
     await db_session.rollback()
     return await _module_page(
         request, db_session, module_id, errors=errors, values=typed, status_code=400
