@@ -30,7 +30,9 @@ def _open_section(page: str) -> str:
 
 
 async def test_an_adopted_proposal_leaves_the_open_list_and_a_second_adoption_is_refused(
-    client: Client, actors: Actors, community: dict[str, Any]  # noqa: F811
+    client: Client,
+    actors: Actors,
+    community: dict[str, Any],  # noqa: F811
 ) -> None:
     trainer = await actors.create("trainer")
     token = await sign_in(client, trainer)
