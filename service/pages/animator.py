@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.dependencies import DbSession, MatchIndex, TrainingCacheDep
 from service.errors import ServiceError
@@ -22,6 +23,14 @@ from service.pagination import MAX_OFFSET
 from service.questionnaire import dashboard
 from service.questionnaire.csv_import import MAX_CSV_BYTES
 from service.questionnaire.importer import import_csv
+from service.questionnaire.mapping import default_mapping
+from service.questionnaire.services import current_questionnaire, questions_of
+from service.questionnaire.template import (
+    TEMPLATE_FILENAME,
+    ExpectedColumn,
+    expected_columns,
+    template_csv,
+)
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
 
 LEVEL_LABELS = {"local": "Local", "regional": "Régional", "national": "National"}
@@ -124,10 +133,31 @@ async def member_list(
     )
 
 
+async def _columns(db_session: AsyncSession) -> list[ExpectedColumn]:
+    """The columns the importer reads (the default mapping, the current questions)."""
+    questionnaire = await current_questionnaire(db_session)
+    return expected_columns(default_mapping(), questions_of(questionnaire))
+
+
 @get("/animation/import", guards=[animator_only])
-async def import_form(request: Request[Any, Any, Any]) -> Template:
-    """Upload a form export (CSV) to preview it before anything changes."""
-    return render(request, "animator/import.html", title="Importer des réponses")
+async def import_form(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """Upload a form export (CSV) to preview it before anything changes; the columns expected,
+    each with a sentence, and a template to fill in."""
+    columns = await _columns(db_session)
+    await db_session.commit()  # the default questionnaire may just have been stored
+    return render(request, "animator/import.html", title="Importer des réponses", columns=columns)
+
+
+@get("/animation/import/modele.csv", guards=[animator_only])
+async def import_template(db_session: DbSession) -> Response[str]:
+    """The template CSV: the expected columns' French headers, ready to fill in."""
+    columns = await _columns(db_session)
+    await db_session.commit()
+    return Response(
+        template_csv(columns),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{TEMPLATE_FILENAME}"'},
+    )
 
 
 def _row_errors(exc: ServiceError) -> list[dict[str, Any]]:
@@ -239,6 +269,7 @@ ANIMATOR_HANDLERS = [
     expectations_csv,
     member_list,
     import_form,
+    import_template,
     import_preview,
     import_apply,
     cohort_form,

@@ -1,0 +1,75 @@
+"""Animator pages: the import's expected columns and template, the cohort, the dashboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.integration.actors import Actors
+from tests.integration.test_pages import post, sign_in
+
+Client = AsyncTestClient[Any]
+
+
+@pytest.fixture(autouse=True)
+def no_redirects(client: Client) -> None:
+    client.follow_redirects = False
+
+
+async def test_the_import_page_lists_the_columns_and_its_template_imports(
+    client: Client, actors: Actors
+) -> None:
+    animator = await actors.create("animator")
+    token = await sign_in(client, animator)
+    page = (await client.get("/animation/import")).text
+    assert "Colonnes attendues" in page and 'href="/animation/import/modele.csv"' in page
+    assert "Adresse e-mail" in page and "Vos besoins" in page
+    template = await client.get("/animation/import/modele.csv")
+    assert template.status_code == 200
+    assert template.headers["content-type"].startswith("text/csv")
+    assert "attachment" in template.headers["content-disposition"]
+    text = template.content.decode("utf-8-sig")
+    (header,) = list(csv.reader(io.StringIO(text), delimiter=";"))
+    for name in header:  # every column of the template is described on the page
+        assert f"<dt>{name}" in page.replace("&#39;", "'"), name
+    assert {"Adresse e-mail", "Région", "Vos besoins", "Outils utilisés"} <= set(header)
+
+    values = {
+        "Adresse e-mail": ["lea.morel@ville-brest.fr", "samir.haddad@cd31.fr"],
+        "Nom et prénom": ["Léa Morel", "Samir Haddad"],
+        "Structure": ["Ville de Brest", "Département de la Haute-Garonne"],
+        "Fonction": ["Cheffe de projet innovation", "Directeur adjoint"],
+        "J'accepte d'apparaître dans l'annuaire des membres": ["Oui", "Non"],
+        "Échelle d'échange souhaitée": ["Régional", "National"],
+        "Région": ["Bretagne", "Occitanie"],
+        "Type de structure": ["Commune", "Département"],
+        "Outils utilisés": ["LinkedIn; Wiki de la communauté", "e-Communautés"],
+        "Usages de LinkedIn": ["Faire de la veille", ""],
+        "Vos besoins": ["Animer un atelier de co-design", "Évaluer une politique sociale"],
+        "Nombre de personnes que vous pourriez accompagner": ["2", "12"],
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(header)
+    for i in range(2):
+        writer.writerow([values.get(name, ["", ""])[i] for name in header])
+    filled = ("\ufeff" + out.getvalue()).encode("utf-8")
+    preview = await client.post(
+        "/animation/import",
+        data={"_csrf_token": token},
+        files={"file": ("modele.csv", filled, "text/csv")},
+    )
+    assert preview.status_code == 200, preview.text
+    assert "aucune erreur" in preview.text
+    payload = re.search(r'name="payload" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
+    applied = await post(client, "/animation/import/appliquer", {"payload": payload}, token)
+    assert applied.status_code == 200 and "import est appliqué." in applied.text
+    found = await client.get("/api/members?q=samir", headers=animator.headers)
+    (samir,) = found.json()["items"]
+    assert (samir["region"], samir["capacity"]) == ("Occitanie", 12)
+    assert samir["needs"] == ["Évaluer une politique sociale"]
