@@ -252,16 +252,37 @@ async def cohort_run(
     """Dry run (`simulation`) shows the plan; `confirmer` creates the proposals."""
     form = await read_form(request)
     confirm = text(form, "action") == "confirmer"
-    plan = await cohorts.assign_cohort(db_session, match_index, dry_run=not confirm)
+    keep = _kept_pairs(form.getall("binome", [])) if confirm else None
+    plan = await cohorts.assign_cohort(
+        db_session,
+        match_index,
+        dry_run=not confirm,
+        animator_id=principal(request).member_id,
+        keep=keep,
+    )
     if confirm:
         await db_session.commit()
+    sent = len(plan.assignments)
+    notice = None
+    if confirm:
+        notice = (
+            f"{sent} proposition{'s' if sent != 1 else ''} envoyée{'s' if sent != 1 else ''}."
+            if sent
+            else "Aucun binôme n'était coché : rien n'a été envoyé."
+        )
     return render(
-        request,
-        "animator/cohort.html",
-        title="Affectation de cohorte",
-        plan=plan,
-        notice="Les propositions de la cohorte sont créées." if confirm else None,
+        request, "animator/cohort.html", title="Affectation de cohorte", plan=plan, notice=notice
     )
+
+
+def _kept_pairs(values: list[Any]) -> list[tuple[int, int]]:
+    """The pairs ticked on the page (`<mentee id>-<coach id>`); anything else is ignored."""
+    pairs = []
+    for value in values:
+        mentee, _, coach = str(value).partition("-")
+        if mentee.isdigit() and coach.isdigit() and len(mentee) < 19 and len(coach) < 19:
+            pairs.append((int(mentee), int(coach)))
+    return pairs
 
 
 ANIMATOR_HANDLERS = [

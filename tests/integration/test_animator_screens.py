@@ -73,3 +73,56 @@ async def test_the_import_page_lists_the_columns_and_its_template_imports(
     (samir,) = found.json()["items"]
     assert (samir["region"], samir["capacity"]) == ("Occitanie", 12)
     assert samir["needs"] == ["Évaluer une politique sociale"]
+
+
+async def test_the_cohort_page_explains_each_pair_and_sends_only_the_kept_ones(
+    client: Client, actors: Actors
+) -> None:
+    hybrid_need = "Mes agents décrochent depuis qu'on alterne présentiel et télétravail"
+    animator = await actors.create(
+        "animator", display_name="Claire Animatrice", needs_text=[hybrid_need]
+    )
+    await actors.create(
+        "coach",
+        display_name="Hugo Coach",
+        capacity=3,
+        offers_text=["Management hybride, rituels d'équipe à distance"],
+    )
+    kept = await actors.create("member", display_name="Alice Gardée", needs_text=[hybrid_need])
+    dropped = await actors.create("member", display_name="Bruno Écarté", needs_text=[hybrid_need])
+    met = await actors.create("member", display_name="Chloé Comblée", needs_text=[hybrid_need])
+    await actors.create("member", display_name="Denis Sans Besoin")
+    needs = await client.get(f"/api/members/{met.member_id}/needs", headers=met.headers)
+    need_id = needs.json()["items"][0]["id"]
+    closed = await client.patch(
+        f"/api/needs/{need_id}", headers=met.headers, json={"status": "met"}
+    )
+    assert closed.status_code == 200, closed.text
+
+    token = await sign_in(client, animator)
+    plan = await post(client, "/animation/cohorte", {"action": "simulation"}, token)
+    assert plan.status_code == 200, plan.text
+    page = plan.text
+    assert "Alice Gardée" in page and "Bruno Écarté" in page
+    for absent in ("Claire Animatrice", "Chloé Comblée", "Denis Sans Besoin"):
+        assert absent not in page, absent
+    assert "gloutonne" not in page and "Sans optimisation, on obtiendrait" in page
+    rows = re.findall(r'<input type="checkbox" name="binome" value="(\d+)-(\d+)"', page)
+    assert {int(m) for m, _ in rows} == {kept.member_id, dropped.member_id}
+    for row in page.split('name="binome"')[1:]:
+        reasons = row.split("</tr>", 1)[0]
+        assert '<ul class="reasons"><li>' in reasons  # the engine's reason, per pair
+
+    keep = next(f"{m}-{c}" for m, c in rows if int(m) == kept.member_id)
+    sent = await post(
+        client, "/animation/cohorte", {"action": "confirmer", "binome": [keep]}, token
+    )
+    assert sent.status_code == 200
+    assert "1 proposition envoyée." in sent.text
+    listing = (await client.get("/api/match-requests", headers=animator.headers)).json()
+    assert [item["mentee_id"] for item in listing["items"]] == [kept.member_id]
+
+    api = await client.post("/api/cohorts/assign", headers=animator.headers, json={"dry_run": True})
+    body = api.json()
+    assert [a["mentee_id"] for a in body["assignments"]] == [dropped.member_id]
+    assert body["assignments"][0]["reasons"]
