@@ -73,6 +73,7 @@ from service.training.controllers import (
     DemandController,
     InterestController,
     ModuleImportController,
+    ModuleInterestController,
     TrainingController,
 )
 
@@ -96,6 +97,7 @@ ROUTE_HANDLERS = [
     TrainingController,
     DemandController,
     InterestController,
+    ModuleInterestController,
     ThemeController,
     PracticeController,
     LessonController,

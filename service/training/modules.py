@@ -37,8 +37,8 @@ def can_edit(principal: Principal) -> bool:
     return principal.role in EDITORS
 
 
-def to_read(record: TrainingModule) -> ModuleRead:
-    """The API view of a stored module."""
+def to_read(record: TrainingModule, interest: int = 0) -> ModuleRead:
+    """The API view of a stored module (`interest`: members who said « Ça m'intéresse »)."""
     return ModuleRead(
         id=record.id,
         title=record.title,
@@ -53,6 +53,8 @@ def to_read(record: TrainingModule) -> ModuleRead:
         source=record.source,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        next_session=record.next_session,
+        interest=interest,
     )
 
 
@@ -70,6 +72,7 @@ def to_module(record: TrainingModule) -> Module:
         region=record.region,
         status=record.status,  # type: ignore[arg-type]
         source=record.source,  # type: ignore[arg-type]
+        next_session=record.next_session,
     )
 
 
@@ -95,6 +98,8 @@ def _write(record: TrainingModule, module: Module) -> bool:
     for field, value in module_to_dict(module).items():
         if field == "id":
             continue
+        if field == "next_session":
+            value = module.next_session  # a date, not its ISO text
         value = list(value) if isinstance(value, tuple | list) else value
         if getattr(record, field, None) != value:
             setattr(record, field, value)
