@@ -32,6 +32,7 @@ from service.questionnaire.template import (
     template_csv,
 )
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
+from service.training.demand import SMALL_CLUSTER_LABEL
 
 LEVEL_LABELS = {"local": "Local", "regional": "Régional", "national": "National"}
 TOOL_LABELS = {
@@ -49,37 +50,64 @@ ROLES = (
 MEMBERS_PAGE = 25
 
 
+def _split(rows: list[tuple[str, Any]]) -> tuple[list[tuple[str, int]], list[str]]:
+    """The rows with a count to show, and the labels of the groups too small to detail."""
+    shown = [(label, value) for label, value in rows if isinstance(value, int)]
+    hidden = [label for label, value in rows if not isinstance(value, int)]
+    return shown, hidden
+
+
+def _figure(rows: list[tuple[str, Any]], chart_id: str) -> dict[str, Any]:
+    """A bar figure's rows, chart, and the small groups: how many, and their names (a generic
+    label such as « Petit groupe » is counted, not repeated)."""
+    shown, hidden = _split(rows)
+    names = [label for label in dict.fromkeys(hidden) if label != SMALL_CLUSTER_LABEL]
+    return {
+        "rows": shown,
+        "hidden": names,
+        "hidden_count": len(hidden),
+        "chart": bar_chart(shown, chart_id),
+    }
+
+
 @get("/animation/tableau-de-bord", guards=[animator_only])
 async def expectations(
     request: Request[Any, Any, Any], db_session: DbSession, training_cache: TrainingCacheDep
 ) -> Template:
-    """Community expectations: network level, tools and co-usage, needs themes, coaches."""
+    """Community expectations: network level, tools and co-usage, needs themes, coaches.
+
+    A group of fewer than 5 respondents is never detailed: a French sentence names the groups
+    left out instead of a table of « <5 »."""
     figures = await dashboard.expectations(db_session, None, training_cache)
     levels = [
         (LEVEL_LABELS[key], value) for key, value in figures.network_level.overall.counts.items()
     ]
     tools = [(TOOL_LABELS.get(u.tool, u.tool), u.n) for u in figures.tools.usage]
-    terms = [(t.label, t.n) for t in figures.needs.themes] or [
-        (t.term, t.n) for t in figures.needs.top_terms
-    ]
+    themes = [(t.label, t.n) for t in figures.needs.themes]
+    terms = themes or [(t.term, t.n) for t in figures.needs.top_terms]
     coaches = [(b.group or "—", b.counts.get("willing", 0)) for b in figures.coaches.by_region]
     co_labels = [TOOL_LABELS.get(t, t) for t in figures.tools.co_usage.tools]
+    by_region = [b for b in figures.network_level.by_region if isinstance(b.n, int)]
+    small_regions = [b.group or "—" for b in figures.network_level.by_region if b not in by_region]
+    regions = {"hidden": small_regions, "hidden_count": len(small_regions)}
     return render(
         request,
         "animator/dashboard.html",
         title="Tableau de bord des attentes",
         figures=figures,
         level_labels=LEVEL_LABELS,
-        levels=levels,
-        levels_chart=bar_chart(levels, "titre-niveau"),
-        tools=tools,
-        tools_chart=bar_chart(tools, "titre-outils"),
+        levels=_figure(levels, "titre-niveau"),
+        tools=_figure(tools, "titre-outils"),
         co_labels=co_labels,
         co_chart=heatmap(co_labels, figures.tools.co_usage.counts, "titre-cousage"),
-        terms=terms,
-        terms_chart=bar_chart(terms, "titre-besoins"),
-        coaches=coaches,
-        coaches_chart=bar_chart(coaches, "titre-coachs"),
+        co_detailed=any(
+            isinstance(value, int) for row in figures.tools.co_usage.counts for value in row
+        ),
+        needs=_figure(terms, "titre-besoins"),
+        needs_by_theme=bool(themes),
+        coaches=_figure(coaches, "titre-coachs"),
+        by_region=by_region,
+        small_regions=regions,
     )
 
 

@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
-from tests.integration.actors import Actors
-from tests.integration.test_pages import post, sign_in
+from service.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from tests.integration.actors import Actor, Actors
+from tests.integration.test_pages import csrf, post, sign_in
 
 Client = AsyncTestClient[Any]
 
@@ -126,3 +129,32 @@ async def test_the_cohort_page_explains_each_pair_and_sends_only_the_kept_ones(
     body = api.json()
     assert [a["mentee_id"] for a in body["assignments"]] == [dropped.member_id]
     assert body["assignments"][0]["reasons"]
+
+
+async def test_the_demo_dashboard_shows_figures_and_says_when_a_group_is_too_small(
+    client: Client, database_url: str
+) -> None:
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    async with async_sessionmaker(engine)() as session:
+        result = await load_demo(session)
+        await session.commit()
+    await engine.dispose()
+    assert result.responses >= 25  # most demo members answered
+    animator = Actor(0, DEMO_LOGINS["animator"], {})
+    client.cookies.clear()
+    token = await csrf(client)
+    signed = await client.post(
+        "/connexion",
+        data={"_csrf_token": token, "email": animator.email, "password": DEMO_PASSWORD},
+    )
+    assert signed.status_code == 303
+    page = (await client.get("/animation/tableau-de-bord")).text
+    assert f"<strong>{result.responses}</strong> répondant·e·s" in page
+    for heading in ("titre-niveau", "titre-outils", "titre-besoins"):
+        section = page.split(f'id="{heading}"', 1)[1].split("</section>", 1)[0]
+        assert '<svg class="chart"' in section, heading
+        assert not re.search(r"<td class=\"num\">&lt;5</td>", section), heading
+    assert "pour protéger l&#39;anonymat" in page or "pour protéger l'anonymat" in page
+    assert "Thèmes des besoins" in page and "mots les plus fréquents" not in page
+    regions = page.split('id="titre-niveau-region"', 1)[1]
+    assert "&lt;5" not in regions.split("</section>", 1)[0]
