@@ -108,6 +108,8 @@ async def test_training_cards_say_what_to_know_and_interest_counts_once(
     assert re.search(r'<td class="num">1</td>', section)
 
     await sign_in(client, member)
+    export = (await client.get("/api/me/export", headers=member.headers)).json()
+    assert [item["module_id"] for item in export["module_interests"]] == [module_id]
     taken = await client.delete(
         f"/api/training/modules/{module_id}/interest", headers=member.headers
     )
