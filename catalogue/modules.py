@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -74,6 +75,8 @@ class Module(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     region: Region | None = None
     status: Status = "published"
     source: Source = "catalogue"
+    next_session: date | None = None
+    """The date of the module's next session, when one is planned."""
 
     def __post_init__(self) -> None:
         """Cross-field and content rules (messages start with the field name)."""

@@ -75,6 +75,7 @@ from service.training.controllers import (
     DemandController,
     InterestController,
     ModuleImportController,
+    ModuleInterestController,
     TrainingController,
 )
 
@@ -98,6 +99,7 @@ ROUTE_HANDLERS = [
     TrainingController,
     DemandController,
     InterestController,
+    ModuleInterestController,
     ThemeController,
     PracticeController,
     LessonController,

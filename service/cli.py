@@ -72,7 +72,8 @@ def _load_demo(settings: Settings, force: bool) -> bool:
     if result.loaded:
         print(
             f"Demo community loaded: {result.members} members, {result.modules} modules, "
-            f"{result.sheets} tool sheets, {result.lessons} shared lessons."
+            f"{result.sheets} tool sheets, {result.lessons} shared lessons, "
+            f"{result.responses} questionnaire answers."
         )
     else:
         print("The database already has members: demo not loaded (use --force to merge it).")

@@ -17,6 +17,11 @@ from matching.text import fold_accents
 Role = Literal["member", "coach", "trainer", "animator"]
 OrganizationType = Literal[tuple(ORGANIZATION_TYPE_LABELS)]  # type: ignore[valid-type]
 NetworkLevel = Literal["local", "regional", "national"]
+
+CAPACITY_MIN = 0
+CAPACITY_MAX = 20
+"""How many people a member may accompany at once: one range for the profile's schema and page
+and for the questionnaire's capacity question (whatever bounds a questionnaire version gives)."""
 Tool = Literal["e_communautes", "linkedin", "wiki", "autre"]
 NeedStatus = Literal["open", "met", "withdrawn"]
 

@@ -1,10 +1,11 @@
 """The member's rights under the RGPD: see everything held about them, and erase it.
 
 Erasure removes the account, the profile, needs, offers, tokens, match requests on both sides,
-questionnaire responses and followed modules (database cascades), deletes the lessons the member
-did not share, keeps shared lessons only detached from them (no author, no request), removes them
-from incubator proposals' contributors, and logs the change so every worker drops them from its
-matching index and the demand clusters are recomputed at the next read.
+questionnaire responses, followed modules and interest in modules (database cascades), deletes
+the lessons the member did not share, keeps shared lessons only detached from them (no author,
+no request), removes them from incubator proposals' contributors, and logs the change so every
+worker drops them from its matching index and the demand clusters are recomputed at the next
+read.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from service.db.models import (
     Lesson,
     MailOutbox,
     MatchRequest,
+    ModuleInterest,
     ModuleProposal,
     Need,
     PairMessage,
@@ -73,6 +75,9 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
         select(CoachOffer)
         .where(or_(CoachOffer.coach_id == me, CoachOffer.member_id == me))
         .order_by(CoachOffer.id)
+    )
+    module_interests = await session.scalars(
+        select(ModuleInterest).where(ModuleInterest.member_id == me)
     )
     return {
         "exported_at": msgspec.to_builtins(utcnow()),
@@ -133,6 +138,7 @@ async def export_member(session: AsyncSession, principal: Principal) -> dict[str
             _row(offer, "coach_id", "member_id", "need_id", "message", "status", "created_at")
             for offer in offers
         ],
+        "module_interests": [_row(item, "module_id", "created_at") for item in module_interests],
     }
 
 

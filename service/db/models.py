@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Computed,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -366,6 +367,24 @@ class TrainingModule(Timestamped, Base):
     region: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="published", index=True)
     source: Mapped[str] = mapped_column(String(16), default="catalogue")
+    next_session: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ModuleInterest(Base):
+    """A member's « Ça m'intéresse » on a training module.
+
+    The primary key makes it once per member and module, whatever arrives at the same time.
+    """
+
+    __tablename__ = "module_interests"
+
+    module_id: Mapped[str] = mapped_column(
+        ForeignKey("training_modules.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class FollowedModule(Base):

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +18,13 @@ from service.accounts.principal import Principal
 from service.db.models import Account, Lesson, Member, Practice
 from service.imports.members import import_members
 from service.practices.services import add_practice, sheet_text
+from service.questionnaire.importer import import_json
+from service.questionnaire.schemas import JsonImport
 from service.training.modules import import_modules
 
 COMMUNITY_FILE = Path(__file__).with_name("community.json")
 LIBRARY_FILE = Path(__file__).with_name("library.json")
+ANSWERS_FILE = Path(__file__).with_name("answers.json")
 DEMO_PASSWORD = "passerelle-demo"
 DEMO_LOGINS: dict[str, str] = {
     "animator": "animatrice@demo.passerelle.fr",
@@ -39,6 +43,7 @@ class DemoResult:
     modules: int = 0
     sheets: int = 0
     lessons: int = 0
+    responses: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -59,13 +64,24 @@ async def load_demo(session: AsyncSession, *, force: bool = False) -> DemoResult
     modules = await import_modules(session, [module_to_dict(m) for m in load_catalogue()])
     await session.flush()
     sheets, lessons = await load_library(session)
+    responses = await load_answers(session)
     return DemoResult(
         loaded=True,
         members=report.created + report.updated + report.unchanged,
         modules=modules.created + modules.updated + modules.unchanged,
         sheets=sheets,
         lessons=lessons,
+        responses=responses,
     )
+
+
+async def load_answers(session: AsyncSession) -> int:
+    """Most demo members' answers to the current questionnaire, through the questionnaire
+    import (so the animators' dashboard has figures from the start); how many were stored."""
+    data = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
+    rows = msgspec.convert({"rows": data["rows"]}, JsonImport)
+    report = await import_json(session, rows)
+    return report.responses_created + report.responses_updated
 
 
 async def load_library(session: AsyncSession) -> tuple[int, int]:

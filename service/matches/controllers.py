@@ -64,9 +64,20 @@ class MatchController(Controller):
         summary="Assign every member with an open need to a coach (optimal)",
     )
     async def assign(
-        self, db_session: DbSession, match_index: MatchIndex, data: JSONBody[CohortRequest]
+        self,
+        db_session: DbSession,
+        principal: CurrentPrincipal,
+        match_index: MatchIndex,
+        data: JSONBody[CohortRequest],
     ) -> CohortResponse:
-        return await cohorts.assign_cohort(db_session, match_index, dry_run=data.dry_run)
+        keep = None if data.pairs is None else [(p.mentee_id, p.coach_id) for p in data.pairs]
+        return await cohorts.assign_cohort(
+            db_session,
+            match_index,
+            dry_run=data.dry_run,
+            animator_id=principal.member_id,
+            keep=keep,
+        )
 
 
 class MatchRequestController(Controller):

@@ -173,10 +173,22 @@ class MessageRead(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class CohortPair(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One pair of a plan the animator keeps."""
+
+    mentee_id: Annotated[int, Meta(ge=1)]
+    coach_id: Annotated[int, Meta(ge=1)]
+
+
 class CohortRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Assign every member with an open need to a coach; `dry_run` only shows the plan."""
+    """Assign every member with an open need to a coach; `dry_run` only shows the plan.
+
+    `pairs` (with `dry_run: false`): only these pairs of the plan are proposed, each checked
+    again; the ones no longer possible come back in `unassigned`.
+    """
 
     dry_run: bool = True
+    pairs: Annotated[list[CohortPair], Meta(max_length=10000)] | None = None
 
 
 class CohortAssignment(msgspec.Struct, kw_only=True):
@@ -188,6 +200,7 @@ class CohortAssignment(msgspec.Struct, kw_only=True):
     coach_name: str
     score: float
     request_id: int | None = None
+    reasons: list[str] = msgspec.field(default_factory=list)
 
 
 class Unassigned(msgspec.Struct, kw_only=True):

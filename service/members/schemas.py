@@ -11,6 +11,8 @@ from msgspec import UNSET, Meta, UnsetType
 
 from service.accounts.emails import normalize_email
 from service.reference import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
     NeedStatus,
     NetworkLevel,
     OrganizationType,
@@ -48,7 +50,7 @@ ItemList = Annotated[list[ItemText], Meta(max_length=10)]
 Topic = Annotated[str, Meta(min_length=1, max_length=60, pattern=NO_NUL)]
 TopicList = Annotated[list[Topic], Meta(max_length=20)]
 ToolList = Annotated[list[Tool], Meta(max_length=4)]
-Capacity = Annotated[int, Meta(ge=0, le=20)]
+Capacity = Annotated[int, Meta(ge=CAPACITY_MIN, le=CAPACITY_MAX)]
 Department = Annotated[str, Meta(pattern=r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")]
 
 

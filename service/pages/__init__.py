@@ -19,12 +19,14 @@ from service.pages.moderation import MODERATION_HANDLERS
 from service.pages.pairing import PAIRING_HANDLERS
 from service.pages.questionnaire import QUESTIONNAIRE_HANDLERS
 from service.pages.trainer import TRAINER_HANDLERS
+from service.pages.training import TRAINING_HANDLERS
 
 pages_router = Router(
     path="/",
     route_handlers=[
         *AUTH_HANDLERS,
         *MEMBER_HANDLERS,
+        *TRAINING_HANDLERS,
         *QUESTIONNAIRE_HANDLERS,
         *COACH_HANDLERS,
         *PAIRING_HANDLERS,

@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.dependencies import DbSession, MatchIndex, TrainingCacheDep
 from service.errors import ServiceError
@@ -29,7 +30,16 @@ from service.params import IdPath
 from service.questionnaire import dashboard
 from service.questionnaire.csv_import import MAX_CSV_BYTES
 from service.questionnaire.importer import import_csv
+from service.questionnaire.mapping import default_mapping
+from service.questionnaire.services import current_questionnaire, questions_of
+from service.questionnaire.template import (
+    TEMPLATE_FILENAME,
+    ExpectedColumn,
+    expected_columns,
+    template_csv,
+)
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
+from service.training.demand import SMALL_CLUSTER_LABEL
 
 LEVEL_LABELS = {"local": "Local", "regional": "Régional", "national": "National"}
 TOOL_LABELS = {
@@ -49,37 +59,64 @@ INVITATION_NOTICES = {"invitation-envoyee": "L'invitation est envoyée par e-mai
 INVITATION_ERRORS = {"deja-connecte": ALREADY_SIGNED_IN, "courriel-desactive": MAIL_OFF}
 
 
+def _split(rows: list[tuple[str, Any]]) -> tuple[list[tuple[str, int]], list[str]]:
+    """The rows with a count to show, and the labels of the groups too small to detail."""
+    shown = [(label, value) for label, value in rows if isinstance(value, int)]
+    hidden = [label for label, value in rows if not isinstance(value, int)]
+    return shown, hidden
+
+
+def _figure(rows: list[tuple[str, Any]], chart_id: str) -> dict[str, Any]:
+    """A bar figure's rows, chart, and the small groups: how many, and their names (a generic
+    label such as « Petit groupe » is counted, not repeated)."""
+    shown, hidden = _split(rows)
+    names = [label for label in dict.fromkeys(hidden) if label != SMALL_CLUSTER_LABEL]
+    return {
+        "rows": shown,
+        "hidden": names,
+        "hidden_count": len(hidden),
+        "chart": bar_chart(shown, chart_id),
+    }
+
+
 @get("/animation/tableau-de-bord", guards=[animator_only])
 async def expectations(
     request: Request[Any, Any, Any], db_session: DbSession, training_cache: TrainingCacheDep
 ) -> Template:
-    """Community expectations: network level, tools and co-usage, needs themes, coaches."""
+    """Community expectations: network level, tools and co-usage, needs themes, coaches.
+
+    A group of fewer than 5 respondents is never detailed: a French sentence names the groups
+    left out instead of a table of « <5 »."""
     figures = await dashboard.expectations(db_session, None, training_cache)
     levels = [
         (LEVEL_LABELS[key], value) for key, value in figures.network_level.overall.counts.items()
     ]
     tools = [(TOOL_LABELS.get(u.tool, u.tool), u.n) for u in figures.tools.usage]
-    terms = [(t.label, t.n) for t in figures.needs.themes] or [
-        (t.term, t.n) for t in figures.needs.top_terms
-    ]
+    themes = [(t.label, t.n) for t in figures.needs.themes]
+    terms = themes or [(t.term, t.n) for t in figures.needs.top_terms]
     coaches = [(b.group or "—", b.counts.get("willing", 0)) for b in figures.coaches.by_region]
     co_labels = [TOOL_LABELS.get(t, t) for t in figures.tools.co_usage.tools]
+    by_region = [b for b in figures.network_level.by_region if isinstance(b.n, int)]
+    small_regions = [b.group or "—" for b in figures.network_level.by_region if b not in by_region]
+    regions = {"hidden": small_regions, "hidden_count": len(small_regions)}
     return render(
         request,
         "animator/dashboard.html",
         title="Tableau de bord des attentes",
         figures=figures,
         level_labels=LEVEL_LABELS,
-        levels=levels,
-        levels_chart=bar_chart(levels, "titre-niveau"),
-        tools=tools,
-        tools_chart=bar_chart(tools, "titre-outils"),
+        levels=_figure(levels, "titre-niveau"),
+        tools=_figure(tools, "titre-outils"),
         co_labels=co_labels,
         co_chart=heatmap(co_labels, figures.tools.co_usage.counts, "titre-cousage"),
-        terms=terms,
-        terms_chart=bar_chart(terms, "titre-besoins"),
-        coaches=coaches,
-        coaches_chart=bar_chart(coaches, "titre-coachs"),
+        co_detailed=any(
+            isinstance(value, int) for row in figures.tools.co_usage.counts for value in row
+        ),
+        needs=_figure(terms, "titre-besoins"),
+        needs_by_theme=bool(themes),
+        coaches=_figure(coaches, "titre-coachs"),
+        by_region=by_region,
+        small_regions=regions,
     )
 
 
@@ -159,10 +196,31 @@ async def send_invitation(
     return redirect("/animation/membres", "invitation-envoyee")
 
 
+async def _columns(db_session: AsyncSession) -> list[ExpectedColumn]:
+    """The columns the importer reads (the default mapping, the current questions)."""
+    questionnaire = await current_questionnaire(db_session)
+    return expected_columns(default_mapping(), questions_of(questionnaire))
+
+
 @get("/animation/import", guards=[animator_only])
-async def import_form(request: Request[Any, Any, Any]) -> Template:
-    """Upload a form export (CSV) to preview it before anything changes."""
-    return render(request, "animator/import.html", title="Importer des réponses")
+async def import_form(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """Upload a form export (CSV) to preview it before anything changes; the columns expected,
+    each with a sentence, and a template to fill in."""
+    columns = await _columns(db_session)
+    await db_session.commit()  # the default questionnaire may just have been stored
+    return render(request, "animator/import.html", title="Importer des réponses", columns=columns)
+
+
+@get("/animation/import/modele.csv", guards=[animator_only])
+async def import_template(db_session: DbSession) -> Response[str]:
+    """The template CSV: the expected columns' French headers, ready to fill in."""
+    columns = await _columns(db_session)
+    await db_session.commit()
+    return Response(
+        template_csv(columns),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{TEMPLATE_FILENAME}"'},
+    )
 
 
 def _row_errors(exc: ServiceError) -> list[dict[str, Any]]:
@@ -257,16 +315,37 @@ async def cohort_run(
     """Dry run (`simulation`) shows the plan; `confirmer` creates the proposals."""
     form = await read_form(request)
     confirm = text(form, "action") == "confirmer"
-    plan = await cohorts.assign_cohort(db_session, match_index, dry_run=not confirm)
+    keep = _kept_pairs(form.getall("binome", [])) if confirm else None
+    plan = await cohorts.assign_cohort(
+        db_session,
+        match_index,
+        dry_run=not confirm,
+        animator_id=principal(request).member_id,
+        keep=keep,
+    )
     if confirm:
         await db_session.commit()
+    sent = len(plan.assignments)
+    notice = None
+    if confirm:
+        notice = (
+            f"{sent} proposition{'s' if sent != 1 else ''} envoyée{'s' if sent != 1 else ''}."
+            if sent
+            else "Aucun binôme n'était coché : rien n'a été envoyé."
+        )
     return render(
-        request,
-        "animator/cohort.html",
-        title="Affectation de cohorte",
-        plan=plan,
-        notice="Les propositions de la cohorte sont créées." if confirm else None,
+        request, "animator/cohort.html", title="Affectation de cohorte", plan=plan, notice=notice
     )
+
+
+def _kept_pairs(values: list[Any]) -> list[tuple[int, int]]:
+    """The pairs ticked on the page (`<mentee id>-<coach id>`); anything else is ignored."""
+    pairs = []
+    for value in values:
+        mentee, _, coach = str(value).partition("-")
+        if mentee.isdigit() and coach.isdigit() and len(mentee) < 19 and len(coach) < 19:
+            pairs.append((int(mentee), int(coach)))
+    return pairs
 
 
 ANIMATOR_HANDLERS = [
@@ -275,6 +354,7 @@ ANIMATOR_HANDLERS = [
     member_list,
     send_invitation,
     import_form,
+    import_template,
     import_preview,
     import_apply,
     cohort_form,

@@ -23,6 +23,7 @@ from service.errors import (
     ServiceError,
     field_of_message,
 )
+from service.reference import CAPACITY_MAX, CAPACITY_MIN
 
 MONTHS = (
     "janvier",
@@ -188,6 +189,7 @@ def render(
     context.setdefault("notice", MESSAGES.get(code or ""))
     context.setdefault("errors", {})
     context.setdefault("values", {})
+    context.setdefault("capacity_range", (CAPACITY_MIN, CAPACITY_MAX))  # one range everywhere
     context["user"] = request.user if isinstance(request.user, Principal) else None
     return Template(template_name=template, context=context, status_code=status_code)
 

@@ -1,4 +1,5 @@
-"""Member pages: my profile and needs, find a peer or a coach, my requests, training for me."""
+"""Member pages: my profile and needs, find a peer or a coach, my requests (training for me:
+`service.pages.training`)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,7 @@ from service.pages.layout import (
     validation_errors,
 )
 from service.params import IdPath
-from service.practices.recommend import practices_for
 from service.reference import ORGANIZATION_TYPE_LABELS, REGIONS
-from service.training import recommendations
 
 TOOLS = (
     ("e_communautes", "e-Communautés"),
@@ -322,22 +321,6 @@ async def withdraw_request(
     return redirect("/demandes", "demande-retiree")
 
 
-@get("/formations", guards=[signed_in])
-async def training(request: Request[Any, Any, Any]) -> Template:
-    """Training modules that answer my open needs, with the reasons."""
-    me = principal(request)
-    side = provide_read_side(request)
-    found = await recommendations.training_for(side, me.member_id, RESULTS)
-    sheets = await practices_for(side, request.app.state.practice_cache, me.member_id, 5)
-    return render(
-        request,
-        "member/training.html",
-        title="Formations pour moi",
-        results=found.results,
-        sheets=sheets.results,
-    )
-
-
 MEMBER_HANDLERS = [
     profile,
     save_profile,
@@ -348,5 +331,4 @@ MEMBER_HANDLERS = [
     send_request,
     my_requests,
     withdraw_request,
-    training,
 ]

@@ -6,13 +6,17 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
+from service.db.models import Member
 from service.dependencies import DbSession
 from service.errors import ServiceError
 from service.pages.guards import principal, signed_in
 from service.pages.layout import french_validation, read_form, redirect, render
 from service.questionnaire import services
+from service.questionnaire.prefill import profile_answers
 from service.questionnaire.schemas import AnswerValue, Question
 
 PREFIX = "q_"
@@ -52,6 +56,18 @@ def _errors_of(exc: ServiceError) -> dict[str, str]:
     return errors or {"_": french_validation(exc.detail)}
 
 
+async def _from_profile(
+    db_session: AsyncSession, questions: list[Question], member_id: int
+) -> dict[str, AnswerValue]:
+    """What the member's profile already answers (the start of a first response)."""
+    member = await db_session.scalar(
+        select(Member)
+        .where(Member.id == member_id)
+        .options(selectinload(Member.needs), selectinload(Member.offers))
+    )
+    return profile_answers(questions, member) if member is not None else {}
+
+
 async def _page(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
@@ -62,9 +78,20 @@ async def _page(
 ) -> Template:
     me = principal(request)
     questionnaire = await services.current_questionnaire(db_session)
+    questions = services.questions_of(questionnaire)
     response = await services.find_response(db_session, questionnaire.id, me.member_id)
-    if answers is None:
-        answers = dict(response.answers) if response is not None else {}
+    prefilled = False
+    if answers is None and response is not None:
+        answers = dict(response.answers)
+    elif answers is None:
+        answers = await _from_profile(db_session, questions, me.member_id)
+        prefilled = bool(answers)
+    tool_labels = {
+        choice.value: choice.label
+        for q in questions
+        if q.maps_to == "tools"
+        for choice in q.choices
+    }
     return render(
         request,
         "member/questionnaire.html",
@@ -72,6 +99,9 @@ async def _page(
         title="Questionnaire : vos attentes",
         questionnaire=services.to_read(questionnaire),
         answered=response is not None,
+        prefilled=prefilled,
+        tool_labels=tool_labels,
+        tools_field=PREFIX + next((q.key for q in questions if q.maps_to == "tools"), ""),
         answers=answers,
         prefix=PREFIX,
         errors=errors or {},
@@ -94,9 +124,17 @@ async def answer(request: Request[Any, Any, Any], db_session: DbSession) -> Resp
     answers, errors = _answers_from_form(questions, form)
     if not errors:
         existing = await services.find_response(db_session, current.id, me.member_id)
+        baseline = None
+        if existing is None:  # the page started from the profile: the answer replaces it
+            baseline = await _from_profile(db_session, questions, me.member_id)
         try:
             await services.submit_response(
-                db_session, me, current.version, answers, replace=existing is not None
+                db_session,
+                me,
+                current.version,
+                answers,
+                replace=existing is not None,
+                baseline=baseline,
             )
         except ServiceError as exc:
             errors = _errors_of(exc)

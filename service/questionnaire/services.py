@@ -28,12 +28,17 @@ from service.questionnaire.schemas import (
     QuestionnaireRead,
     ResponseRead,
 )
-from service.reference import ORGANIZATION_TYPE_LABELS, fold, normalize_region
+from service.reference import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    ORGANIZATION_TYPE_LABELS,
+    fold,
+    normalize_region,
+)
 
 MAX_ITEMS = 10
 MAX_ITEM_LENGTH = 500
 MAX_TEXT_LENGTH = 5000
-CAPACITY_MAX = 20
 TOPIC_MAX_LENGTH = 60
 TOOLS = ("e_communautes", "linkedin", "wiki", "autre")
 _ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
@@ -66,6 +71,21 @@ def default_definition() -> QuestionnaireCreate:
 
 def _definition_error(question: Question, message: str) -> InvalidInputError:
     return InvalidInputError.for_field(f"questions.{question.key}", message)
+
+
+def with_capacity_range(questions: Sequence[Question]) -> list[Question]:
+    """The questions, the one mapped to `capacity` bounded like the profile's capacity.
+
+    Capacity has one range everywhere (`service.reference.CAPACITY_MIN`/`CAPACITY_MAX`):
+    whatever bounds a version was written with (older versions said 0 to 5), the page, the
+    API and imports take the profile's.
+    """
+    return [
+        msgspec.structs.replace(q, scale_min=CAPACITY_MIN, scale_max=CAPACITY_MAX)
+        if q.maps_to == "capacity"
+        else q
+        for q in questions
+    ]
 
 
 def check_definition(data: QuestionnaireCreate) -> None:
@@ -107,11 +127,8 @@ def check_definition(data: QuestionnaireCreate) -> None:
             wrong = [value for value in values if not _is_region(value)]
         if wrong:
             raise _definition_error(question, f"choices not valid for '{target}': {wrong}")
-        in_range = question.scale_min >= 0 and question.scale_max <= CAPACITY_MAX
         if target == "topics" and any(len(c.label) > TOPIC_MAX_LENGTH for c in question.choices):
             raise _definition_error(question, f"topic labels are at most {TOPIC_MAX_LENGTH} long")
-        if target == "capacity" and not in_range:
-            raise _definition_error(question, f"capacity is between 0 and {CAPACITY_MAX}")
 
 
 def _is_region(value: str) -> bool:
@@ -123,8 +140,8 @@ def _is_region(value: str) -> bool:
 
 
 def questions_of(questionnaire: Questionnaire) -> list[Question]:
-    """The questions of a stored version."""
-    return msgspec.convert(questionnaire.questions, list[Question])
+    """The questions of a stored version (capacity in the profile's range)."""
+    return with_capacity_range(msgspec.convert(questionnaire.questions, list[Question]))
 
 
 def to_read(questionnaire: Questionnaire) -> QuestionnaireRead:
@@ -143,7 +160,7 @@ async def _add_version(session: AsyncSession, data: QuestionnaireCreate) -> Ques
     questionnaire = Questionnaire(
         version=(latest or 0) + 1,
         title=data.title,
-        questions=msgspec.to_builtins(data.questions),
+        questions=msgspec.to_builtins(with_capacity_range(data.questions)),
     )
     session.add(questionnaire)
     await session.flush()
@@ -183,6 +200,7 @@ async def get_questionnaire(session: AsyncSession, version: int | None) -> Quest
 
 async def create_version(session: AsyncSession, data: QuestionnaireCreate) -> Questionnaire:
     """A new version (animators); older versions and their answers stay as they were."""
+    data = msgspec.structs.replace(data, questions=with_capacity_range(data.questions))
     check_definition(data)
     return await _add_version(session, data)
 
@@ -200,9 +218,14 @@ async def close_version(session: AsyncSession, version: int) -> Questionnaire:
 
 
 def split_items(text: str) -> list[str]:
-    """One item per line, bullets removed, blanks and duplicates dropped."""
-    items = (_BULLET.sub("", line).strip() for line in text.splitlines())
-    return list(dict.fromkeys(item for item in items if item))
+    """One item per line, bullets removed, blanks and duplicates dropped (the same text, case,
+    accents and punctuation aside, counts once: the first spelling is kept)."""
+    items: dict[str, str] = {}
+    for line in text.splitlines():
+        item = _BULLET.sub("", line).strip()
+        if item and fold(item) not in items:
+            items[fold(item)] = item
+    return list(items.values())
 
 
 def _check_answer(question: Question, value: Any) -> AnswerValue:
@@ -249,15 +272,32 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
+def ticked_tools(questions: Sequence[Question], answers: Mapping[str, Any]) -> set[str] | None:
+    """The tools ticked in `answers`, or None when no question asks which tools are used."""
+    key = next((q.key for q in questions if q.maps_to == "tools"), None)
+    if key is None:
+        return None
+    value = answers.get(key)
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return {str(item) for item in values}
+
+
 def validate_answers(
     questions: Sequence[Question], answers: Mapping[str, Any]
 ) -> tuple[dict[str, AnswerValue], list[tuple[str, str]]]:
-    """The cleaned answers (blank ones dropped) and every problem as `(question key, message)`."""
+    """The cleaned answers (blank ones dropped) and every problem as `(question key, message)`.
+
+    What a tool is used for is only asked about the tools ticked: an answer to a `usage_of`
+    question whose tool is not ticked is ignored (not stored, not checked).
+    """
     by_key = {question.key: question for question in questions}
     errors = [(key, "unknown question") for key in answers if key not in by_key]
     clean: dict[str, AnswerValue] = {}
+    ticked = ticked_tools(questions, answers)
     for question in questions:
         value = answers.get(question.key)
+        if question.usage_of is not None and ticked is not None and question.usage_of not in ticked:
+            continue
         if _is_blank(value):
             if question.required:
                 errors.append((question.key, "an answer is required"))
@@ -284,10 +324,15 @@ def raise_for_answers(errors: list[tuple[str, str]]) -> None:
 
 def _merge_items(current: Sequence[str], previous: Sequence[str], new: Sequence[str]) -> list[str]:
     """Replace the items a previous answer brought by the new answer's, keep the others."""
-    dropped = {fold(item) for item in previous}
+    dropped = {fold(item) for item in previous} - {fold(item) for item in new}
     kept = [item for item in current if fold(item) not in dropped]
     known = {fold(item) for item in kept}
-    return kept + [item for item in new if fold(item) not in known]
+    merged = list(kept)
+    for item in new:  # never a second item with the same text, case and accents aside
+        if fold(item) not in known:
+            known.add(fold(item))
+            merged.append(item)
+    return merged
 
 
 def profile_changes(
@@ -384,10 +429,13 @@ async def submit_response(
     answers: Mapping[str, Any],
     *,
     replace: bool,
+    baseline: Mapping[str, AnswerValue] | None = None,
 ) -> ResponseRead:
     """Store the caller's answers and update their profile through the mapping, together.
 
     `replace=False` creates (409 if they already answered); `replace=True` edits (404 if not).
+    `baseline`: the answers a first response started from (the page pre-fills the profile's):
+    a need or offer taken out of them is taken off the profile, as for an edited response.
     """
     questionnaire = await _open_version(session, version)
     questions = questions_of(questionnaire)
@@ -409,6 +457,8 @@ async def submit_response(
     if member is None:
         raise NotFoundError(f"Member {principal.member_id} not found.")
     previous = dict(response.answers) if response is not None else None
+    if previous is None and baseline is not None:
+        previous = dict(baseline)
     changes, errors = profile_changes(
         questions,
         clean,

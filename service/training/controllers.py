@@ -14,7 +14,14 @@ from service.dependencies import CurrentPrincipal, DbSession, Reads, TrainingCac
 from service.errors import PermissionDeniedError
 from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
 from service.params import IdPath
-from service.training import demand, incubator, interest, modules, recommendations
+from service.training import (
+    demand,
+    incubator,
+    interest,
+    module_interest,
+    modules,
+    recommendations,
+)
 from service.training.modules import ModuleImportReport
 from service.training.schemas import (
     ClustersResponse,
@@ -60,8 +67,12 @@ class CatalogueController(Controller):
             limit=limit,
             offset=offset,
         )
+        counts = await module_interest.counts(db_session, [row.id for row in rows])
         return Page(
-            items=[modules.to_read(row) for row in rows], total=total, limit=limit, offset=offset
+            items=[modules.to_read(row, counts.get(row.id, 0)) for row in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
 
     @post("/", status_code=HTTP_201_CREATED, guards=[trainer_or_animator], summary="Add a module")
@@ -74,7 +85,8 @@ class CatalogueController(Controller):
     async def get_module(
         self, db_session: DbSession, principal: CurrentPrincipal, module_id: FromPath[str]
     ) -> ModuleRead:
-        return modules.to_read(await modules.get_module(db_session, principal, module_id))
+        record = await modules.get_module(db_session, principal, module_id)
+        return modules.to_read(record, await module_interest.count(db_session, record.id))
 
     @patch("/{module_id:str}", guards=[trainer_or_animator], summary="Edit a module")
     async def update_module(
@@ -85,7 +97,7 @@ class CatalogueController(Controller):
         data: JSONBody[ModuleUpdate],
     ) -> ModuleRead:
         record = await modules.update_module(db_session, principal, module_id, data.changes())
-        return modules.to_read(record)
+        return modules.to_read(record, await module_interest.count(db_session, record.id))
 
 
 class ModuleImportController(Controller):
@@ -217,3 +229,22 @@ class InterestController(Controller):
         self, db_session: DbSession, principal: CurrentPrincipal, proposal_id: IdPath
     ) -> None:
         await interest.withdraw(db_session, principal, proposal_id)
+
+
+class ModuleInterestController(Controller):
+    """« Ça m'intéresse » on a training module: any signed-in member, once per module."""
+
+    path = "/api/training/modules/{module_id:str}/interest"
+    tags = ["catalogue"]
+
+    @post("/", status_code=HTTP_200_OK, summary="Say « Ça m'intéresse » about a module")
+    async def express(
+        self, db_session: DbSession, principal: CurrentPrincipal, module_id: FromPath[str]
+    ) -> module_interest.ModuleInterestRead:
+        return await module_interest.express(db_session, principal, module_id)
+
+    @delete("/", status_code=HTTP_200_OK, summary="Take my interest in a module back")
+    async def withdraw(
+        self, db_session: DbSession, principal: CurrentPrincipal, module_id: FromPath[str]
+    ) -> module_interest.ModuleInterestRead:
+        return await module_interest.withdraw(db_session, principal, module_id)

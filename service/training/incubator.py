@@ -2,7 +2,8 @@
 
 Proposals are refreshed from the current demand each time they are listed: an open proposal
 follows its theme (one open proposal per theme), a theme that became covered or lost its
-demand withdraws its open proposal; adopted proposals are kept as they were. Adoption is one
+demand withdraws its open proposal; adopted proposals are kept as they were, and a theme whose
+proposal was adopted gets no new open one (its module is on its way, as a draft). Adoption is one
 conditional update (`status` from open to adopted): two concurrent adoptions of the same
 proposal create one draft module, the other answers 409.
 """
@@ -61,7 +62,16 @@ async def refresh_proposals(session: AsyncSession, cache: TrainingCache) -> None
             select(ModuleProposal).where(ModuleProposal.status == "open")
         )
     }
+    adopted = set(
+        await session.scalars(
+            select(ModuleProposal.theme).where(
+                ModuleProposal.status == "adopted", ModuleProposal.theme.is_not(None)
+            )
+        )
+    )
     for proposal in proposals:
+        if proposal.theme in adopted:  # its module is being built: not proposed a second time
+            continue
         data = proposal.to_dict()
         record = stored.pop(proposal.theme, None)
         if record is None:

@@ -37,8 +37,8 @@ def can_edit(principal: Principal) -> bool:
     return principal.role in EDITORS
 
 
-def to_read(record: TrainingModule) -> ModuleRead:
-    """The API view of a stored module."""
+def to_read(record: TrainingModule, interest: int = 0) -> ModuleRead:
+    """The API view of a stored module (`interest`: members who said « Ça m'intéresse »)."""
     return ModuleRead(
         id=record.id,
         title=record.title,
@@ -53,6 +53,8 @@ def to_read(record: TrainingModule) -> ModuleRead:
         source=record.source,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        next_session=record.next_session,
+        interest=interest,
     )
 
 
@@ -70,6 +72,7 @@ def to_module(record: TrainingModule) -> Module:
         region=record.region,
         status=record.status,  # type: ignore[arg-type]
         source=record.source,  # type: ignore[arg-type]
+        next_session=record.next_session,
     )
 
 
@@ -95,6 +98,8 @@ def _write(record: TrainingModule, module: Module) -> bool:
     for field, value in module_to_dict(module).items():
         if field == "id":
             continue
+        if field == "next_session":
+            value = module.next_session  # a date, not its ISO text
         value = list(value) if isinstance(value, tuple | list) else value
         if getattr(record, field, None) != value:
             setattr(record, field, value)
@@ -161,16 +166,45 @@ async def create_module(session: AsyncSession, data: dict[str, Any]) -> Training
     return record
 
 
+def problems(stored: dict[str, Any], changes: dict[str, Any]) -> list[InvalidModuleError]:
+    """Every field of `changes` the catalogue rules refuse, not only the first one.
+
+    `stored` is a valid module: each refused field is put back to its stored value and the
+    rest checked again, until the module passes or a rule names no single field.
+    """
+    merged = {**stored, **changes}
+    found: list[InvalidModuleError] = []
+    for _ in range(len(merged) + 1):
+        try:
+            validate(merged)
+        except InvalidModuleError as error:
+            if error.field in {f.field for f in found}:
+                break
+            found.append(error)
+            if error.field not in stored:
+                break
+            merged[error.field] = stored[error.field]
+        else:
+            break
+    return found
+
+
 async def update_module(
     session: AsyncSession, principal: Principal, module_id: str, changes: dict[str, Any]
 ) -> TrainingModule:
-    """Apply a partial update, re-checking the whole module."""
+    """Apply a partial update, re-checking the whole module; a refusal names every field at
+    fault (422)."""
     record = await get_module(session, principal, module_id)
-    merged = {**module_to_dict(to_module(record)), **changes}
-    try:
-        module = validate(merged)
-    except InvalidModuleError as error:
-        raise _invalid(error) from None
+    stored = module_to_dict(to_module(record))
+    refused = problems(stored, changes)
+    if len(refused) == 1:
+        raise _invalid(refused[0])
+    if refused:
+        raise InvalidInputError(
+            f"Invalid module: {', '.join(error.field for error in refused)}.",
+            [{"key": error.field, "message": error.message} for error in refused],
+        )
+    module = validate({**stored, **changes})
     if _write(record, module):
         record.updated_at = utcnow()
     await session.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -30,6 +30,9 @@ class ModuleRead(msgspec.Struct, kw_only=True):
     source: str
     created_at: datetime
     updated_at: datetime
+    next_session: date | None = None
+    interest: int = 0
+    """Members who said « Ça m'intéresse » about the module."""
 
 
 class ModuleUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -45,6 +48,7 @@ class ModuleUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     region: str | UnsetType | None = UNSET
     status: Status | UnsetType = UNSET
     source: Source | UnsetType = UNSET
+    next_session: date | UnsetType | None = UNSET
 
     def changes(self) -> dict[str, Any]:
         """The fields that were given."""

@@ -425,7 +425,9 @@ async def test_animator_previews_an_import_with_errors_then_applies_the_fixed_fi
     assert "import est appliqué." in applied.text
     assert "Alice Durand" in (await client.get("/animation/membres?q=alice")).text
     dashboard = (await client.get("/animation/tableau-de-bord")).text
-    assert "<svg" in dashboard and "<table" in dashboard
+    assert "<strong>5</strong> répondant·e·s" in dashboard
+    assert "ne sont pas détaillés" in dashboard  # groups under 5: a sentence, not « <5 »
+    assert '<td class="num">&lt;5</td>' not in dashboard.split("titre-cousage")[0]
     csv = await client.get("/animation/tableau-de-bord.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
 
@@ -444,8 +446,10 @@ async def test_animator_runs_a_cohort_dry_run_then_confirms(client: Client, acto
     dry = await post(client, "/animation/cohorte", {"action": "simulation"}, token)
     assert dry.status_code == 200 and "Simulation" in dry.text
     assert "Confirmer et envoyer" in dry.text
-    done = await post(client, "/animation/cohorte", {"action": "confirmer"}, token)
-    assert "Propositions créées" in done.text
+    pairs = re.findall(r'name="binome" value="([0-9-]+)" id="[^"]+" checked', dry.text)
+    assert pairs
+    done = await post(client, "/animation/cohorte", {"action": "confirmer", "binome": pairs}, token)
+    assert "Propositions créées" in done.text and "1 proposition envoyée." in done.text
 
 
 async def test_animator_corrects_the_theme_of_a_need_from_the_page(

@@ -1,7 +1,7 @@
 """the pairing: members' phone, messages between the two members of a request, coaches' offers
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 02:30:00
 """
 
