@@ -430,6 +430,9 @@ async def test_animator_previews_an_import_with_errors_then_applies_the_fixed_fi
     assert "<svg" in dashboard and "<table" in dashboard
     csv = await client.get("/animation/tableau-de-bord.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("indicateur,ventilation,groupe,catégorie,effectif,base\r\n")
+    keyed = await client.get("/animation/tableau-de-bord.csv?headers=keys")
+    assert keyed.text.startswith("figure,breakdown,group,category,count,n\r\n")
 
 
 async def test_animator_runs_a_cohort_dry_run_then_confirms(client: Client, actors: Actors) -> None:
