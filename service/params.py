@@ -25,7 +25,7 @@ VersionPath = Annotated[
 CsvHeadersQuery = Annotated[
     Literal["fr", "keys"],
     QueryParameter(
-        query="headers",
+        name="headers",
         description="CSV header row: French labels (`fr`, the default) or machine keys (`keys`).",
     ),
 ]

@@ -24,6 +24,7 @@ from service.errors import (
     field_of_message,
 )
 from service.pages.field_messages import field_message
+from service.reference import label
 
 MONTHS = (
     "janvier",
@@ -201,6 +202,8 @@ def _install_filters(request: Request[Any, Any, Any]) -> None:
             statut=lambda value: STATUS_LABELS.get(str(value), str(value)),
             role=lambda value: ROLE_LABELS.get(str(value), str(value)),
             ligne=row_message,
+            libelle=label,
+            libelles=lambda values, kind: ", ".join(label(value, kind) for value in values or ()),
         )
 
 
