@@ -82,7 +82,7 @@ FIELD_MESSAGES: dict[str, str] = {
         "Indiquez au plus 20 thématiques séparées par des virgules, de 60 caractères au plus "
         "chacune."
     ),
-    "capacity": "Indiquez un nombre entier de personnes : de 0 au moins à 20 au plus.",
+    "capacity": "Indiquez un nombre entier de personnes : au moins 0, au plus 20.",
     "tools": "Cochez des outils de la liste.",
     "title": (
         "Saisissez un titre : de 5 à 160 caractères pour un module, de 3 à 200 pour une fiche."

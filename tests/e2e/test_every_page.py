@@ -107,7 +107,11 @@ def _visible_text(page: Any) -> str:
 
 
 def _shoot(page: Any, name: str) -> None:
+    """The viewport (small PNGs), scrolled to the first chart or table when there is one."""
     DOCS.mkdir(parents=True, exist_ok=True)
+    target = page.locator("main .figure, main .table-wrap, main .results")
+    if target.count():
+        target.first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(DOCS / f"{name}.png"), full_page=False)
 
 

@@ -38,7 +38,7 @@ async def test_profile_fields_are_refused_with_one_french_sentence_each(
     base = {"display_name": "Nom", "organization_type": "commune", "network_level": "local"}
     cases = [
         ("department", "999", FIELD_MESSAGES["department"]),
-        ("capacity", "99", "20 au plus"),
+        ("capacity", "99", "au plus 20"),
         ("capacity", "beaucoup", "nombre entier"),
         ("display_name", "", FIELD_MESSAGES["display_name"]),
         ("job_title", "x" * 201, "200 caractères"),
