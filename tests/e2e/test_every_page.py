@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     DEMO_PASSWORD,
     PHONE,
     member_id_of,
+    newcomer,
     serious_violations,
     sign_in,
 )
@@ -89,17 +90,42 @@ CLIPPED_TABLES = """() => [...document.querySelectorAll('.table-wrap')]
     .map(w => (w.querySelector('caption') || w).textContent.trim().slice(0, 60))"""
 
 
+OTHER_COACH = "Thomas Le Gall"  # a demo coach the journeys do not use
+
+
+def _other_coach_id(base_url: str) -> int:
+    animator = bearer(base_url, DEMO_LOGINS["animator"], DEMO_PASSWORD)
+    found = httpx.get(f"{base_url}/api/members", headers=animator, params={"q": OTHER_COACH})
+    found.raise_for_status()
+    return int(found.json()["items"][0]["id"])
+
+
 @pytest.fixture(scope="module")
 def pending_requests(base_url: str) -> None:
-    """The demo member asked the demo coach: /demandes and the coach's inbox have rows."""
+    """Rows in /demandes and in the demo coach's inbox, leaving the journeys' pairs untouched:
+    the demo member asked another coach, a newcomer asked the demo coach."""
     member = bearer(base_url, DEMO_LOGINS["member"], DEMO_PASSWORD)
-    coach_id = member_id_of(base_url, DEMO_LOGINS["coach"])
-    member_id = member_id_of(base_url, DEMO_LOGINS["member"])
-    httpx.post(
+    sent = httpx.post(
         f"{base_url}/api/match-requests",
         headers=member,
-        json={"mentee_id": member_id, "coach_id": coach_id, "message": "Bonjour !"},
+        json={
+            "mentee_id": member_id_of(base_url, DEMO_LOGINS["member"]),
+            "coach_id": _other_coach_id(base_url),
+            "message": "Bonjour !",
+        },
     )
+    assert sent.status_code in (201, 409), sent.text
+    asker = newcomer(base_url, "Camille Nouvelle", region="Bretagne")
+    received = httpx.post(
+        f"{base_url}/api/match-requests",
+        headers=asker.headers,
+        json={
+            "mentee_id": asker.member_id,
+            "coach_id": member_id_of(base_url, DEMO_LOGINS["coach"]),
+            "message": "Bonjour, pouvez-vous m'aider ?",
+        },
+    )
+    assert received.status_code in (201, 409), received.text
 
 
 def _visible_text(page: Any) -> str:
