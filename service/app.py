@@ -39,7 +39,11 @@ from service.dependencies import (
     provide_themes,
     provide_training_cache,
 )
-from service.errors import EXCEPTION_HANDLERS, infrastructure_error_handler
+from service.errors import (
+    EXCEPTION_HANDLERS,
+    infrastructure_error_handler,
+    unexpected_error_handler,
+)
 from service.health import health, liveness
 from service.imports.controllers import ImportController
 from service.mail.runtime import mail_worker, say_mail_is_off
@@ -50,7 +54,12 @@ from service.members.controllers import MemberController, NeedController
 from service.members.read_cache import MemberReadCache
 from service.openapi import document_errors, document_raw_bodies, precise_schemas
 from service.pages import PAGE_HANDLERS
-from service.pages.guards import infrastructure_error_page, is_page
+from service.pages.guards import (
+    infrastructure_error_page,
+    is_page,
+    unexpected_error_page,
+    wants_page,
+)
 from service.practices.controllers import (
     LessonController,
     MemberPracticesController,
@@ -119,6 +128,14 @@ def _infrastructure_error(request: Request[Any, Any, Any], exc: Exception) -> Re
     return infrastructure_error_handler(request, exc)
 
 
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Unknown URLs, wrong methods and unexpected failures: a French page for a browser, JSON
+    for the API and for clients asking for JSON."""
+    if wants_page(request):
+        return unexpected_error_page(request, exc)
+    return unexpected_error_handler(request, exc)
+
+
 EXCEPTIONS = {
     **EXCEPTION_HANDLERS,
     **{
@@ -126,6 +143,7 @@ EXCEPTIONS = {
         for kind, handler in EXCEPTION_HANDLERS.items()
         if handler is infrastructure_error_handler
     },
+    Exception: _unexpected_error,
 }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 from msgspec import Meta
 
 MAX_ID = 2**63 - 1
@@ -21,3 +21,12 @@ VersionPath = Annotated[
     int, PathParameter(ge=1, le=MAX_VERSION, description="A questionnaire version.")
 ]
 """A questionnaire version number in the URL path (stored as a 32-bit integer)."""
+
+CsvHeadersQuery = Annotated[
+    Literal["fr", "keys"],
+    QueryParameter(
+        name="headers",
+        description="CSV header row: French labels (`fr`, the default) or machine keys (`keys`).",
+    ),
+]
+"""`?headers=keys` for the machine keys in a CSV export's header row (French by default)."""

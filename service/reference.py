@@ -82,14 +82,60 @@ def normalize_region(value: str) -> str:
     return canonical
 
 
+LABELS: dict[str, dict[str, str]] = {
+    "format": {"presentiel": "Présentiel", "distanciel": "Distanciel", "hybride": "Hybride"},
+    "audience": {
+        "agents": "Agents",
+        "managers": "Managers",
+        "direction": "Direction",
+        "elus": "Élus",
+    },
+    "network_level": {"local": "Local", "regional": "Régional", "national": "National"},
+    "tool": {
+        "e_communautes": "e-Communautés",
+        "linkedin": "LinkedIn",
+        "wiki": "Wiki de la communauté",
+        "autre": "Autre outil",
+    },
+    "organization_type": {
+        key: label[0].upper() + label[1:] for key, label in ORGANIZATION_TYPE_LABELS.items()
+    },
+    "role": {
+        "member": "Membre",
+        "coach": "Coach",
+        "trainer": "Formateur ou formatrice",
+        "animator": "Animateur ou animatrice",
+    },
+    "kind": {"mentor": "Accompagnement", "peer": "Entre pairs"},
+    "module_status": {"published": "Publié", "draft": "Brouillon", "archived": "Archivé"},
+    "sheet_status": {"published": "Publiée", "draft": "Brouillon"},
+    "outcome": {
+        "completed_early": "Terminé avant l'échéance",
+        "completed_on_time": "Terminé à l'échéance",
+        "cancelled": "Interrompu",
+    },
+}
+"""The French label (with its accents) of every reference value shown to people, by kind.
+
+Pages show them through the Jinja filter `libelle` (`{{ m.format | libelle("format") }}`);
+the API keeps the machine values."""
+
+
+def label(value: object, kind: str) -> str:
+    """The French label of `value` among the values of `kind` (the value itself if unknown)."""
+    return LABELS.get(kind, {}).get(str(value), str(value))
+
+
 __all__ = [
     "CONSENT_TEXT",
     "CONSENT_TEXT_VERSION",
+    "LABELS",
     "LIKE_ESCAPE",
     "ORGANIZATION_TYPE_LABELS",
     "REGIONS",
     "ROLES",
     "fold",
+    "label",
     "like_pattern",
     "normalize_region",
     "search_key",

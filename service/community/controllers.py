@@ -10,6 +10,7 @@ from service.accounts.principal import Principal
 from service.community.public import community_figures, to_csv
 from service.community.schemas import PublicCommunity
 from service.dependencies import DbSession, TrainingCacheDep
+from service.params import CsvHeadersQuery
 
 
 class PublicCommunityController(Controller):
@@ -36,11 +37,14 @@ class PublicCommunityController(Controller):
         media_type="text/csv; charset=utf-8",
     )
     async def community_csv(
-        self, db_session: DbSession, training_cache: TrainingCacheDep
+        self,
+        db_session: DbSession,
+        training_cache: TrainingCacheDep,
+        header_row: CsvHeadersQuery = "fr",
     ) -> Response[str]:
         figures = await community_figures(db_session, training_cache)
         return Response(
-            to_csv(figures),
+            to_csv(figures, keys=header_row == "keys"),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="communaute.csv"'},
         )

@@ -251,13 +251,15 @@ async def community_figures(
 
 
 CSV_HEADER = ("figure", "group", "category", "count")
+CSV_HEADER_FR = ("indicateur", "groupe", "catégorie", "effectif")
 
 
-def to_csv(figures: PublicCommunity) -> str:
-    """The figures as CSV rows `figure,group,category,count` (open licence in the first row)."""
+def to_csv(figures: PublicCommunity, keys: bool = False) -> str:
+    """The figures as CSV rows `indicateur,groupe,catégorie,effectif` (with `keys`: the machine
+    keys `figure,group,category,count`); the open licence in the first row."""
     out = io.StringIO()
     writer = SafeWriter(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow(CSV_HEADER if keys else CSV_HEADER_FR)
     writer.writerow(("licence", "", f"{figures.licence} {figures.licence_url}", ""))
 
     def cells(figure: str, group: str, items: Iterable[Cell]) -> None:

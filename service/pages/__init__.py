@@ -12,6 +12,7 @@ from service.pages.auth import AUTH_HANDLERS
 from service.pages.coach import COACH_HANDLERS
 from service.pages.community import COMMUNITY_HANDLERS
 from service.pages.guards import PAGE_EXCEPTION_HANDLERS
+from service.pages.legal import LEGAL_HANDLERS
 from service.pages.library import LIBRARY_HANDLERS
 from service.pages.library_import import IMPORT_HANDLERS
 from service.pages.member import MEMBER_HANDLERS
@@ -36,6 +37,7 @@ pages_router = Router(
         *LIBRARY_HANDLERS,
         *IMPORT_HANDLERS,
         *COMMUNITY_HANDLERS,
+        *LEGAL_HANDLERS,
     ],
     exception_handlers=PAGE_EXCEPTION_HANDLERS,
     include_in_schema=False,

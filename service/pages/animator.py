@@ -26,7 +26,7 @@ from service.pages.charts import bar_chart, heatmap
 from service.pages.guards import animator_only, principal
 from service.pages.layout import field_errors, read_form, redirect, render, text
 from service.pagination import MAX_OFFSET
-from service.params import IdPath
+from service.params import CsvHeadersQuery, IdPath
 from service.questionnaire import dashboard
 from service.questionnaire.csv_import import MAX_CSV_BYTES
 from service.questionnaire.importer import import_csv
@@ -121,11 +121,13 @@ async def expectations(
 
 
 @get("/animation/tableau-de-bord.csv", guards=[animator_only])
-async def expectations_csv(db_session: DbSession) -> Response[str]:
+async def expectations_csv(
+    db_session: DbSession, header_row: CsvHeadersQuery = "fr"
+) -> Response[str]:
     """The dashboard figures as a CSV download (same file as the API's)."""
     figures = await dashboard.expectations(db_session, None)
     return Response(
-        dashboard.to_csv(figures),
+        dashboard.to_csv(figures, keys=header_row == "keys"),
         media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
         headers={"Content-Disposition": f'attachment; filename="attentes-v{figures.version}.csv"'},
     )

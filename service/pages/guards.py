@@ -99,6 +99,23 @@ def is_page(request: Request[Any, Any, Any]) -> bool:
     return not request.url.path.startswith(("/api/", "/schema"))
 
 
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """True when an error should be a French HTML page: a browser (`Accept: text/html`) or any
+    client but one asking for JSON, outside the API and the OpenAPI document."""
+    if not is_page(request):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "json" not in accept
+
+
+def unexpected_error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Any other failure: a French page (logged with its traceback, details never shown);
+    framework errors (unknown page, wrong method) keep their own status."""
+    if isinstance(exc, HTTPException):
+        return http_error_page(request, exc)
+    return infrastructure_error_page(request, exc)
+
+
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ServiceError: service_error_page,
     ValidationException: http_error_page,
@@ -118,4 +135,6 @@ __all__ = [
     "principal",
     "signed_in",
     "trainer_only",
+    "unexpected_error_page",
+    "wants_page",
 ]

@@ -23,7 +23,8 @@ from service.errors import (
     ServiceError,
     field_of_message,
 )
-from service.reference import CAPACITY_MAX, CAPACITY_MIN
+from service.pages.field_messages import field_message
+from service.reference import CAPACITY_MAX, CAPACITY_MIN, label
 
 MONTHS = (
     "janvier",
@@ -129,13 +130,50 @@ _GENERIC = {
 }
 
 
+_RESERVED = re.compile(r"^Reserved to: (?P<roles>[a-z, ]+)\.$")
+_RESERVED_TO = {
+    "member": "aux membres",
+    "coach": "aux coachs",
+    "trainer": "aux formatrices et formateurs",
+    "animator": "aux animatrices et animateurs",
+}
+_FRENCH_HINT = re.compile(
+    r"[éèêàçùâîôûœ«»]|\b(le|la|les|est|vous|une|des|du|aux|cette|ce)\b", re.IGNORECASE
+)
+
+
+def looks_french(message: str) -> bool:
+    """True for a message a service already wrote in French."""
+    return bool(_FRENCH_HINT.search(message))
+
+
 def french(message: str, exc_type: type[ServiceError] | None = None) -> str:
-    """A service message in French (known phrases), else a generic French sentence."""
+    """A service message in French: a known phrase, a message already in French, else the
+    generic French sentence of its kind of error (the English text is never shown)."""
     for phrase, text in _FRENCH.items():
         if phrase in message:
             return text
-    generic = _GENERIC.get(exc_type or ServiceError, "L'action n'a pas abouti.")
-    return f"{generic} ({message})"
+    reserved = _RESERVED.match(message)
+    if reserved:
+        roles = [role.strip() for role in reserved.group("roles").split(",")]
+        return f"Cette page est réservée {' et '.join(_RESERVED_TO.get(r, r) for r in roles)}."
+    if looks_french(message):
+        return message
+    return _GENERIC.get(exc_type or ServiceError, "L'action n'a pas abouti.")
+
+
+def french_field(field: str, message: str) -> str:
+    """The French sentence for a refused `field`: a precise known translation of `message`,
+    else the field's own sentence (never the schema's text)."""
+    translated = row_message(message)
+    if translated != message:
+        return translated
+    for phrase, text in _FRENCH.items():
+        if phrase in message:
+            return text
+    if looks_french(message) and "$." not in message and "`" not in message:
+        return message
+    return field_message(field.split(".")[0])
 
 
 def field_errors(exc: ServiceError) -> dict[str, str]:
@@ -144,10 +182,10 @@ def field_errors(exc: ServiceError) -> dict[str, str]:
     for item in exc.extra or []:
         key = str(item.get("key") or "_")
         message = str(item.get("message", exc.detail))
-        if isinstance(exc, InvalidInputError):
-            errors[key] = french_validation(message)
-        else:
+        if key == "_":
             errors[key] = french(message, type(exc))
+        else:
+            errors[key] = french_field(key, message)
     if not errors:
         errors["_"] = french(exc.detail, type(exc))
     return errors
@@ -177,6 +215,8 @@ def _install_filters(request: Request[Any, Any, Any]) -> None:
             statut=lambda value: STATUS_LABELS.get(str(value), str(value)),
             role=lambda value: ROLE_LABELS.get(str(value), str(value)),
             ligne=row_message,
+            libelle=label,
+            libelles=lambda values, kind: ", ".join(label(value, kind) for value in values or ()),
         )
 
 
@@ -190,7 +230,8 @@ def render(
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("capacity_range", (CAPACITY_MIN, CAPACITY_MAX))  # one range everywhere
-    context["user"] = request.user if isinstance(request.user, Principal) else None
+    user = request.scope.get("user")  # absent when no route matched (an unknown URL)
+    context["user"] = user if isinstance(user, Principal) else None
     return Template(template_name=template, context=context, status_code=status_code)
 
 
@@ -229,11 +270,13 @@ _AT_FIELD = re.compile(r"at `\$\.(?P<field>[a-z_]+)")
 
 
 def validation_errors(exc: msgspec.ValidationError) -> dict[str, str]:
-    """A msgspec validation error as `{field: French message}` (`_` when no field is named)."""
+    """A msgspec validation error as `{field: French sentence}` (`_` when no field is named)."""
     message = str(exc)
     at = _AT_FIELD.search(message)
     field, detail = (at.group("field"), message) if at else field_of_message(message)
-    return {field or "_": french_validation(detail)}
+    if field is None:
+        return {"_": _GENERIC[InvalidInputError]}
+    return {field: french_field(field, detail)}
 
 
 _ROW_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -258,6 +301,21 @@ _ROW_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^missing$", "valeur manquante"),
         (r"^an answer is required$", "Une réponse est requise."),
         (r"^expected text$", "texte attendu"),
+        (r"^the file is empty$", "Le fichier est vide."),
+        (r"^the file is over (\d+) MiB: split it$", r"Le fichier dépasse \1 Mo : découpez-le."),
+        (r"^line (\d+): unreadable CSV.*$", r"Ligne \1 : le CSV est illisible."),
+        (r"^at most (\d+) rows$", r"\1 lignes au plus : découpez le fichier."),
+        (r"^at most (\d+) modules$", r"\1 modules au plus par import."),
+        (r"^malformed JSON$", "Le contenu JSON est mal formé."),
+        (r"^attach the CSV export as `file`$", "Joignez le fichier CSV exporté."),
+        (
+            r"^no column '(.+)' \(the members' email\) in the header$",
+            r"Aucune colonne « \1 » (l'adresse e-mail des membres) dans l'en-tête.",
+        ),
+        (
+            r"^no column for the required question\(s\) (.+): check the mapping$",
+            r"Aucune colonne pour les questions obligatoires \1 : vérifiez la correspondance.",
+        ),
     )
 )
 
@@ -271,14 +329,14 @@ def row_message(message: str) -> str:
 
 
 def french_validation(message: str) -> str:
-    """A French sentence for a msgspec or schema message."""
+    """A French sentence for a msgspec or schema message (never the schema's own text)."""
     length = re.search(r"length (>=|<=) (\d+)", message)
     if length:
         more = length.group(1) == ">="
         return f"{'Au moins' if more else 'Au plus'} {length.group(2)} caractères ou éléments."
     bounds = re.search(r"(>=|<=|>|<) (-?[\d.]+)", message)
     if bounds:
-        words = {">=": "au moins", "<=": "au plus", ">": "plus de", "<": "moins de"}
+        words = {">=": "au moins", ">": "plus de", "<=": "au plus", "<": "moins de"}
         return f"La valeur doit être {words[bounds.group(1)]} {bounds.group(2)}."
     if "Expected `int`" in message or "Expected `float`" in message:
         return "Saisissez un nombre."
@@ -286,7 +344,7 @@ def french_validation(message: str) -> str:
         return "Ce champ ne peut pas être vide."
     if "unknown region" in message:
         return "Région inconnue : choisissez-la dans la liste."
-    if "must match pattern" in message:
+    if "must match pattern" in message or "matching regex" in message:
         return "Le format n'est pas valide."
     if "Invalid enum value" in message:
         return "Choisissez une valeur de la liste."

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from service.accounts.guards import animator_only, trainer_or_animator
 from service.dependencies import CurrentPrincipal, DbSession, TrainingCacheDep
 from service.errors import InvalidInputError
-from service.params import MAX_VERSION, VersionPath
+from service.params import MAX_VERSION, CsvHeadersQuery, VersionPath
 from service.questionnaire import dashboard, services
 from service.questionnaire.csv_import import MAX_CSV_BYTES
 from service.questionnaire.importer import import_csv, import_json
@@ -155,10 +155,11 @@ class ExpectationsController(Controller):
         db_session: DbSession,
         training_cache: TrainingCacheDep,
         version: VersionQuery = None,
+        header_row: CsvHeadersQuery = "fr",
     ) -> Response[str]:
         figures = await dashboard.expectations(db_session, version, training_cache)
         return Response(
-            dashboard.to_csv(figures),
+            dashboard.to_csv(figures, keys=header_row == "keys"),
             media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types
             headers={
                 "Content-Disposition": f'attachment; filename="attentes-v{figures.version}.csv"'

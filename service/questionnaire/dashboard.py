@@ -262,13 +262,16 @@ async def expectations(
 
 
 CSV_HEADER = ("figure", "breakdown", "group", "category", "count", "n")
+CSV_HEADER_FR = ("indicateur", "ventilation", "groupe", "catégorie", "effectif", "base")
 
 
-def to_csv(figures: Expectations) -> str:
-    """The figures as CSV rows `figure,breakdown,group,category,count,n` (UTF-8, `,`)."""
+def to_csv(figures: Expectations, keys: bool = False) -> str:
+    """The figures as CSV rows (UTF-8, `,`): French headers `indicateur,ventilation,groupe,
+    catégorie,effectif,base`, or with `keys` the machine keys `figure,breakdown,group,category,
+    count,n`."""
     out = io.StringIO()
     writer = SafeWriter(out, lineterminator="\r\n")  # no cell can become a formula
-    writer.writerow(CSV_HEADER)
+    writer.writerow(CSV_HEADER if keys else CSV_HEADER_FR)
     writer.writerow(("respondents", "overall", "", "", figures.respondents, figures.respondents))
 
     def breakdowns(figure: str, kind: str, items: Iterable[Breakdown]) -> None:

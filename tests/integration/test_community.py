@@ -79,7 +79,10 @@ async def test_the_public_figures_need_no_sign_in_and_mask_small_counts(
     assert as_csv.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert rows[0] == ["figure", "group", "category", "count"]
+    assert rows[0] == ["indicateur", "groupe", "catégorie", "effectif"]
+    keyed = await client.get("/api/public/community.csv?headers=keys")
+    assert keyed.text.splitlines()[0] == "figure,group,category,count"
+    assert keyed.text.splitlines()[1:] == as_csv.text.splitlines()[1:]
     assert rows[1][0] == "licence" and "Licence Ouverte" in rows[1][2]
     assert ["members", "region", "Bretagne", "<5"] in rows
     assert not any(secret in as_csv.text for secret in PROCUREMENT)

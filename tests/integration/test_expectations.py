@@ -134,7 +134,15 @@ async def test_the_csv_report_carries_the_same_figures(client: Client, actors: A
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["figure", "breakdown", "group", "category", "count", "n"]
+    assert rows[0] == ["indicateur", "ventilation", "groupe", "catégorie", "effectif", "base"]
+    keyed = await client.get(
+        "/api/community/expectations.csv?headers=keys", headers=trainer.headers
+    )
+    assert keyed.text.splitlines()[0] == "figure,breakdown,group,category,count,n"
+    refused = await client.get(
+        "/api/community/expectations.csv?headers=klingon", headers=trainer.headers
+    )
+    assert refused.status_code == 400
     assert ["network_level", "overall", "", "regional", "5", "12"] in rows
     assert ["network_level", "region", "Occitanie", "national", M, M] in rows
     assert ["tool_co_usage", "tool", "linkedin", "wiki", "6", "12"] in rows

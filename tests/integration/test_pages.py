@@ -430,6 +430,9 @@ async def test_animator_previews_an_import_with_errors_then_applies_the_fixed_fi
     assert '<td class="num">&lt;5</td>' not in dashboard.split("titre-cousage")[0]
     csv = await client.get("/animation/tableau-de-bord.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("indicateur,ventilation,groupe,catégorie,effectif,base\r\n")
+    keyed = await client.get("/animation/tableau-de-bord.csv?headers=keys")
+    assert keyed.text.startswith("figure,breakdown,group,category,count,n\r\n")
 
 
 async def test_animator_runs_a_cohort_dry_run_then_confirms(client: Client, actors: Actors) -> None:
@@ -535,6 +538,7 @@ async def test_demand_charts_are_svg_labelled_by_their_heading_with_a_table(
     assert charts, page[:2000]
     for heading in charts:
         assert f'id="{heading}"' in page
-    assert "<table>" in page and "<caption>" in page
+    assert "<table" in page and "<caption>" in page
+    assert "Première mesure" in page  # a first run: no evolution yet, said in words
     assert "Bretagne" in page
     assert "<script" not in page and " style=" not in page
