@@ -48,7 +48,7 @@ from service.health import health, liveness
 from service.imports.controllers import ImportController
 from service.mail.runtime import mail_worker, say_mail_is_off
 from service.matches.controllers import MatchController, MatchRequestController
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.matches.snapshots import snapshot_path
 from service.members.controllers import MemberController, NeedController
 from service.members.read_cache import MemberReadCache
@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     themes = ThemeKeeper(sessionmaker, MatchConfig(), settings.theme_refresh_seconds)
-    match_index = MatchingIndex(
+    match_index = IndexKeeper(
         sessionmaker,
         themes,
         snapshot_path(settings.data_dir) if settings.index_snapshot else None,

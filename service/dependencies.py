@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.guards import principal_of
 from service.accounts.principal import Principal
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.read_side import ReadSide
 from service.settings import Settings
 from service.themes.model import ThemeKeeper
@@ -28,7 +28,7 @@ def provide_settings(state: State) -> Settings:
     return state.settings  # type: ignore[no-any-return]
 
 
-def provide_match_index(state: State) -> MatchingIndex:
+def provide_match_index(state: State) -> IndexKeeper:
     """This worker's in-memory matching index."""
     return state.match_index  # type: ignore[no-any-return]
 
@@ -51,6 +51,7 @@ def provide_read_side(request: Request[Any, Any, Any]) -> ReadSide:
         index=state.match_index,
         reads=state.member_reads,
         training=state.training_cache,
+        practices=state.practice_cache,
         database=state.database,
         sessionmaker=state.sessionmaker,
     )
@@ -67,7 +68,7 @@ CurrentPrincipal: TypeAlias = NamedDependency[Principal]
 """The authenticated caller; asking for it makes the handler answer 401 to anonymous calls."""
 AppSettings: TypeAlias = NamedDependency[Settings]
 """The settings the app was created with."""
-MatchIndex: TypeAlias = NamedDependency[MatchingIndex]
+IndexKeeperDep: TypeAlias = NamedDependency[IndexKeeper]
 """This worker's matching index (replays the change log before each query)."""
 Reads: TypeAlias = NamedDependency[ReadSide]
 """The caller and this worker's read models, as one dependency (see `service.read_side`)."""

@@ -1,13 +1,15 @@
-"""The list envelope every list endpoint answers with, and its `limit`/`offset` parameters."""
+"""The `limit`/`offset` parameters of every list endpoint.
+
+Lists answer with advanced-alchemy's `OffsetPagination` envelope, `{"items", "limit",
+"offset", "total"}`. Its filter dependencies are not used: they name the parameters
+`currentPage`/`pageSize`, and `limit`/`offset` are this API's contract.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
-import msgspec
 from litestar.params import QueryParameter
-
-T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -19,12 +21,3 @@ LimitParam = Annotated[
 OffsetParam = Annotated[
     int, QueryParameter(ge=0, le=MAX_OFFSET, description="Number of items to skip.")
 ]
-
-
-class Page(msgspec.Struct, Generic[T]):
-    """`{"items": [...], "total", "limit", "offset"}`."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int

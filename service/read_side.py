@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.accounts.principal import Principal
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.members.read_cache import MemberReadCache
+from service.practices.recommend import PracticeCache
 from service.training.cache import TrainingCache
 
 
@@ -23,8 +24,9 @@ class ReadSide:
     """The caller, this worker's matching index, profile cache and training cache."""
 
     principal: Principal
-    index: MatchingIndex
+    index: IndexKeeper
     reads: MemberReadCache
     training: TrainingCache
+    practices: PracticeCache
     database: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]

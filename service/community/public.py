@@ -31,7 +31,7 @@ from service.community.schemas import (
 )
 from service.csv_safety import SafeWriter
 from service.db.models import Lesson, Member, ModuleProposal, Need, Practice, TrainingModule, utcnow
-from service.training import incubator, interest
+from service.training import incubator, proposal_interest
 from service.training.cache import TrainingCache
 from service.training.demand import compute_demand
 
@@ -178,8 +178,8 @@ async def _proposals(
         )
     )
     ids = [row.id for row in rows]
-    counts = await interest.counts(session, ids)
-    own = await interest.mine(session, viewer.member_id, ids) if viewer else {}
+    counts = await proposal_interest.counts(session, ids)
+    own = await proposal_interest.mine(session, viewer.member_id, ids) if viewer else {}
     modules = {
         m.id: m.status
         for m in await session.scalars(
@@ -188,7 +188,9 @@ async def _proposals(
             )
         )
     }
-    rows.sort(key=lambda r: (r.status != "open", -interest.weight(r, counts.get(r.id, 0)), r.id))
+    rows.sort(
+        key=lambda r: (r.status != "open", -proposal_interest.weight(r, counts.get(r.id, 0)), r.id)
+    )
     names = cache.themes.current.model.names_
     found = []
     for row in rows:

@@ -33,7 +33,7 @@ from service.matches.exclusions import (
     mentees_with_accepted_mentor,
     pending_mentees,
 )
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.matches.schemas import CohortAssignment, CohortResponse, Unassigned
 
 NO_LONGER = (
@@ -104,7 +104,7 @@ def _pair(
 
 async def assign_cohort(
     session: AsyncSession,
-    index: MatchingIndex,
+    index: IndexKeeper,
     *,
     dry_run: bool,
     animator_id: int | None = None,

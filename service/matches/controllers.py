@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.accounts.guards import animator_only
-from service.dependencies import CurrentPrincipal, DbSession, MatchIndex, Reads
+from service.dependencies import CurrentPrincipal, DbSession, IndexKeeperDep, Reads
 from service.matches import cohorts, messages, queries, requests
 from service.matches.schemas import (
     AskBody,
@@ -29,7 +30,7 @@ from service.matches.schemas import (
     RequestStatus,
     SuggestionsResponse,
 )
-from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
+from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam
 from service.params import IdPath
 from service.themes.services import learn_from_pair
 
@@ -67,7 +68,7 @@ class MatchController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        match_index: MatchIndex,
+        match_index: IndexKeeperDep,
         data: JSONBody[CohortRequest],
     ) -> CohortResponse:
         keep = None if data.pairs is None else [(p.mentee_id, p.coach_id) for p in data.pairs]
@@ -103,12 +104,12 @@ class MatchRequestController(Controller):
         stale: FromQuery[bool] = False,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[MatchRequestRead]:
+    ) -> OffsetPagination[MatchRequestRead]:
         rows, total = await requests.list_requests(
             db_session, principal, role, status, stale, limit, offset
         )
         items = [await requests.to_read(db_session, row, principal) for row in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{request_id:int}", summary="One request")
     async def get_request(
@@ -170,7 +171,7 @@ class MatchRequestController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        match_index: MatchIndex,
+        match_index: IndexKeeperDep,
         request_id: IdPath,
         data: JSONBody[CloseBody],
     ) -> MatchRequestRead:
@@ -185,7 +186,7 @@ class MatchRequestController(Controller):
         self,
         db_session: DbSession,
         principal: CurrentPrincipal,
-        match_index: MatchIndex,
+        match_index: IndexKeeperDep,
         request_id: IdPath,
         data: JSONBody[FeedbackBody],
     ) -> MatchRequestRead:
@@ -203,11 +204,11 @@ class MatchRequestController(Controller):
         request_id: IdPath,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[MessageRead]:
+    ) -> OffsetPagination[MessageRead]:
         items, total = await messages.list_messages(
             db_session, principal, request_id, limit, offset
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post(
         "/{request_id:int}/messages",

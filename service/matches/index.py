@@ -64,7 +64,7 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-class MatchingIndex:
+class IndexKeeper:
     """One worker's matching engine, its exclusions and its position in the change log."""
 
     def __init__(
@@ -99,7 +99,7 @@ class MatchingIndex:
     def engine(self) -> MemberIndex:
         """The current index (replaced wholesale when the theme model changes)."""
         if self._engine is None:
-            raise RuntimeError("MatchingIndex.start() has not run")
+            raise RuntimeError("IndexKeeper.start() has not run")
         return self._engine
 
     def on_change(self, listener: Callable[[set[int] | None], None]) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from matching.scoring import MatchConfig
 from service.db.session import make_engine
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.matches.snapshots import needs_rebuild, prune_log, snapshot_path
 from service.settings import Settings
 from service.themes.model import ThemeKeeper
@@ -23,7 +23,7 @@ async def prepare_snapshot(settings: Settings) -> int | None:
         await themes.start()
         built = None
         if await needs_rebuild(sessionmaker, directory, themes.current.featurizer.fingerprint):
-            index = MatchingIndex(sessionmaker, themes, directory)
+            index = IndexKeeper(sessionmaker, themes, directory)
             await index.build()
             await index.save_snapshot()
             built = len(index.engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -31,7 +32,7 @@ from service.members.schemas import (
     NeedRead,
     NeedUpdate,
 )
-from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
+from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam
 from service.params import IdPath
 from service.reference import NeedStatus, OrganizationType, Role, normalize_region
 
@@ -64,13 +65,13 @@ class MemberController(Controller):
         ] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[MemberRead]:
+    ) -> OffsetPagination[MemberRead]:
         filters = services.MemberFilters(
             role=role, region=_region_filter(region), organization_type=organization_type, q=q
         )
         members, total = await services.list_members(db_session, principal, filters, limit, offset)
         items = [services.to_read(member, principal) for member in members]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post("/", status_code=HTTP_201_CREATED, guards=[animator_only], summary="Create a member")
     async def create_member(
@@ -134,12 +135,12 @@ class MemberController(Controller):
         status: FromQuery[NeedStatus | None] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[NeedRead]:
+    ) -> OffsetPagination[NeedRead]:
         needs, total = await services.list_needs(
             db_session, principal, member_id, status, limit, offset
         )
         items = [services.need_to_read(need) for need in needs]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post("/{member_id:int}/needs", status_code=HTTP_201_CREATED, summary="Add a need")
     async def add_need(

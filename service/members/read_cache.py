@@ -2,7 +2,7 @@
 
 A profile read is otherwise three queries (member and account, needs, offers) and a
 transaction. Every write to a member appends to the change log, which the worker catches up
-with before answering (`MatchingIndex.sync`); the catch-up tells this cache which members
+with before answering (`IndexKeeper.sync`); the catch-up tells this cache which members
 changed. A read that raced a change cannot store the old state: `put` refuses an entry read
 before the last time its member was forgotten. The cache holds at most `capacity` profiles
 (least recently used go first).

@@ -12,7 +12,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.dependencies import DbSession, MatchIndex, TrainingCacheDep
+from service.dependencies import DbSession, IndexKeeperDep, TrainingCacheDep
 from service.errors import ServiceError
 from service.mail.invitations import (
     ALREADY_SIGNED_IN,
@@ -312,7 +312,7 @@ async def cohort_form(request: Request[Any, Any, Any]) -> Template:
 
 @post("/animation/cohorte", guards=[animator_only])
 async def cohort_run(
-    request: Request[Any, Any, Any], db_session: DbSession, match_index: MatchIndex
+    request: Request[Any, Any, Any], db_session: DbSession, match_index: IndexKeeperDep
 ) -> Response[Any]:
     """Dry run (`simulation`) shows the plan; `confirmer` creates the proposals."""
     form = await read_form(request)

@@ -14,7 +14,7 @@ from service.pages.guards import principal, signed_in
 from service.pages.layout import read_form, redirect, text
 from service.pages.library import render_library
 from service.params import IdPath
-from service.training import interest
+from service.training import proposal_interest
 
 
 @get("/communaute", include_in_schema=False)
@@ -35,20 +35,20 @@ async def community(
 
 
 @post("/communaute/propositions/{proposal_id:int}/interet", guards=[signed_in])
-async def proposal_interest(
+async def interest_in_proposal(
     request: Request[Any, Any, Any], db_session: DbSession, proposal_id: IdPath
 ) -> Response[Any]:
     """Say « Ça m'intéresse » (with a comment), or take it back."""
     form = await read_form(request)
     me = principal(request)
     if text(form, "action") == "retirer":
-        await interest.withdraw(db_session, me, proposal_id)
+        await proposal_interest.withdraw(db_session, me, proposal_id)
         code = "interet-retire"
     else:
-        await interest.express(db_session, me, proposal_id, text(form, "comment")[:500])
+        await proposal_interest.express(db_session, me, proposal_id, text(form, "comment")[:500])
         code = "interet"
     await db_session.commit()
     return redirect("/communaute", code)
 
 
-COMMUNITY_HANDLERS = [community, proposal_interest]
+COMMUNITY_HANDLERS = [community, interest_in_proposal]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Lesson, Member
-from service.dependencies import DbSession, MatchIndex
+from service.dependencies import DbSession, IndexKeeperDep
 from service.errors import ConflictError, ServiceError
 from service.matches import messages, offers, requests
 from service.matches.schemas import CloseBody, FeedbackBody, MatchRequestRead, ReplyBody
@@ -162,7 +162,7 @@ def _feedback_body(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 async def close(
     request: Request[Any, Any, Any],
     db_session: DbSession,
-    match_index: MatchIndex,
+    match_index: IndexKeeperDep,
     request_id: IdPath,
 ) -> Response[Any]:
     """Close the pair with its outcome, my rating and a lesson (shared if I agree)."""
@@ -194,7 +194,7 @@ async def close(
 async def feedback(
     request: Request[Any, Any, Any],
     db_session: DbSession,
-    match_index: MatchIndex,
+    match_index: IndexKeeperDep,
     request_id: IdPath,
 ) -> Response[Any]:
     """After the other member closed the pair: my rating and lesson."""

@@ -12,7 +12,7 @@ from litestar.response import Template
 from sqlalchemy import select
 
 from service.db.models import TrainingModule
-from service.dependencies import DbSession, provide_read_side
+from service.dependencies import DbSession, Reads
 from service.pages.guards import principal, signed_in
 from service.pages.layout import read_form, redirect, render, text
 from service.practices.recommend import practices_for
@@ -27,12 +27,14 @@ FORMAT_LABELS = {"presentiel": "Présentiel", "distanciel": "À distance", "hybr
 
 
 @get("/formations", guards=[signed_in])
-async def training(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+async def training(
+    request: Request[Any, Any, Any], db_session: DbSession, reads: Reads
+) -> Template:
     """Training modules that answer my open needs, with the reasons and what to know."""
     me = principal(request)
-    side = provide_read_side(request)
+    side = reads
     found = await recommendations.training_for(side, me.member_id, RESULTS)
-    sheets = await practices_for(side, request.app.state.practice_cache, me.member_id, 5)
+    sheets = await practices_for(side, me.member_id, 5)
     ids = [result.module_id for result in found.results]
     records = {
         record.id: record

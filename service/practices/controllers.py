@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
@@ -13,7 +14,7 @@ from catalogue.modules import Audience
 from service.accounts.guards import animator_only
 from service.dependencies import CurrentPrincipal, DbSession, Reads, ThemesDep
 from service.errors import InvalidInputError
-from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
+from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam
 from service.params import MAX_ID, IdPath
 from service.practices import lessons, services
 from service.practices.importer import MAX_IMPORT_BYTES, import_practices
@@ -57,7 +58,7 @@ class PracticeController(Controller):
         status: FromQuery[PracticeStatus | None] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[PracticeRead]:
+    ) -> OffsetPagination[PracticeRead]:
         rows, total = await services.list_practices(
             db_session,
             principal,
@@ -69,7 +70,7 @@ class PracticeController(Controller):
             offset=offset,
         )
         names = await services.author_names(db_session, [r.author_id for r in rows])
-        return Page(
+        return OffsetPagination(
             items=[services.to_read(r, names) for r in rows],
             total=total,
             limit=limit,
@@ -118,9 +119,9 @@ class PracticeController(Controller):
         practice_id: IdPath,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[RevisionRead]:
+    ) -> OffsetPagination[RevisionRead]:
         rows, total = await services.history(db_session, principal, practice_id, limit, offset)
-        return Page(items=rows, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{practice_id:int}/suggestions", summary="Suggested edits (editors: all; others: own)")
     async def suggestions(
@@ -233,12 +234,11 @@ class MemberPracticesController(Controller):
     @get("/practices", summary="Sheets that answer my open needs")
     async def practices(
         self,
-        request: Request[Any, Any, Any],
         reads: Reads,
         member_id: IdPath,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
     ) -> PracticesForMember:
-        return await practices_for(reads, request.app.state.practice_cache, member_id, limit)
+        return await practices_for(reads, member_id, limit)
 
 
 class PracticeImportController(Controller):

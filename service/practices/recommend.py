@@ -9,7 +9,7 @@ encoded on the spot for a member the index does not hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -19,7 +19,9 @@ from service.db.models import Practice
 from service.errors import PermissionDeniedError
 from service.members.services import read_member
 from service.practices.schemas import PracticeResult, PracticesForMember
-from service.read_side import ReadSide
+
+if TYPE_CHECKING:  # ReadSide holds this module's PracticeCache
+    from service.read_side import ReadSide
 
 
 @dataclass
@@ -57,9 +59,7 @@ async def _recommender(side: ReadSide, cache: PracticeCache) -> PracticeRecommen
     return cache.recommender
 
 
-async def practices_for(
-    side: ReadSide, cache: PracticeCache, member_id: int, limit: int
-) -> PracticesForMember:
+async def practices_for(side: ReadSide, member_id: int, limit: int) -> PracticesForMember:
     """Published sheets for the member's open needs, best first, with reasons."""
     if not side.principal.may_manage(member_id):
         raise PermissionDeniedError("You may only see your own recommendations.")
@@ -68,7 +68,7 @@ async def practices_for(
     empty = PracticesForMember(member_id=member_id, results=[])
     if not member.needs:
         return empty
-    recommender = await _recommender(side, cache)
+    recommender = await _recommender(side, side.practices)
     if recommender is None:
         return empty
     if member_id in index:

@@ -14,7 +14,7 @@ from catalogue.errors import CatalogueError
 from catalogue.modules import Module
 from catalogue.recommend import ModuleRecommender
 from service.db.models import TrainingModule
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.result_cache import ResultCache
 from service.sync import CoalescedSync
 from service.themes.model import ThemeKeeper
@@ -36,7 +36,7 @@ class TrainingCache:
     """The recommender fitted on the current catalogue, and the last demand computation."""
 
     themes: ThemeKeeper
-    index: MatchingIndex
+    index: IndexKeeper
     recommender_key: Any = None
     recommender: ModuleRecommender | None = None
     modules: list[Module] = field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -12,14 +13,14 @@ from catalogue.modules import Audience, Format, Status
 from service.accounts.guards import trainer_or_animator
 from service.dependencies import CurrentPrincipal, DbSession, Reads, TrainingCacheDep
 from service.errors import PermissionDeniedError
-from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam, Page
+from service.pagination import DEFAULT_LIMIT, LimitParam, OffsetParam
 from service.params import IdPath
 from service.training import (
     demand,
     incubator,
-    interest,
     module_interest,
     modules,
+    proposal_interest,
     recommendations,
 )
 from service.training.modules import ModuleImportReport
@@ -55,7 +56,7 @@ class CatalogueController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=120)] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[ModuleRead]:
+    ) -> OffsetPagination[ModuleRead]:
         rows, total = await modules.list_modules(
             db_session,
             principal,
@@ -68,7 +69,7 @@ class CatalogueController(Controller):
             offset=offset,
         )
         counts = await module_interest.counts(db_session, [row.id for row in rows])
-        return Page(
+        return OffsetPagination(
             items=[modules.to_read(row, counts.get(row.id, 0)) for row in rows],
             total=total,
             limit=limit,
@@ -186,17 +187,17 @@ class DemandController(Controller):
         status: FromQuery[ProposalStatus | None] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         offset: OffsetParam = 0,
-    ) -> Page[ProposalRead]:
+    ) -> OffsetPagination[ProposalRead]:
         rows, total = await incubator.list_proposals(
             db_session, training_cache, status, limit, offset
         )
         ids = [row.id for row in rows]
         counts, notes = (
-            await interest.counts(db_session, ids),
-            await interest.comments(db_session, ids),
+            await proposal_interest.counts(db_session, ids),
+            await proposal_interest.comments(db_session, ids),
         )
         items = [incubator.to_read(r, counts.get(r.id, 0), notes.get(r.id, [])) for r in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post(
         "/api/incubator/proposals/{proposal_id:int}/adopt",
@@ -219,16 +220,16 @@ class InterestController(Controller):
         db_session: DbSession,
         principal: CurrentPrincipal,
         proposal_id: IdPath,
-        data: JSONBody[interest.InterestCreate | None] = None,
-    ) -> interest.InterestRead:
+        data: JSONBody[proposal_interest.InterestCreate | None] = None,
+    ) -> proposal_interest.InterestRead:
         comment = data.comment if data else ""
-        return await interest.express(db_session, principal, proposal_id, comment)
+        return await proposal_interest.express(db_session, principal, proposal_id, comment)
 
     @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Take my interest back")
     async def withdraw(
         self, db_session: DbSession, principal: CurrentPrincipal, proposal_id: IdPath
     ) -> None:
-        await interest.withdraw(db_session, principal, proposal_id)
+        await proposal_interest.withdraw(db_session, principal, proposal_id)
 
 
 class ModuleInterestController(Controller):

@@ -20,7 +20,7 @@ from matching.index import MemberIndex
 from matching.taxonomy import load_taxonomy
 from service.db.models import ModuleProposal, TrainingModule, utcnow
 from service.errors import ConflictError, NotFoundError
-from service.training import interest
+from service.training import proposal_interest
 from service.training.cache import TrainingCache
 from service.training.demand import compute_demand
 from service.training.modules import create_module
@@ -134,8 +134,8 @@ async def list_proposals(
             .order_by(ModuleProposal.id)
         )
     )
-    interested = await interest.counts(session, [row.id for row in rows])
-    rows.sort(key=lambda row: (-interest.weight(row, interested.get(row.id, 0)), row.id))
+    interested = await proposal_interest.counts(session, [row.id for row in rows])
+    rows.sort(key=lambda row: (-proposal_interest.weight(row, interested.get(row.id, 0)), row.id))
     return rows[offset : offset + limit], len(rows)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 
 from service.app import create_app
 from service.db.models import IndexChange, utcnow
-from service.matches.index import MatchingIndex
+from service.matches.index import IndexKeeper
 from service.matches.startup import prepare_snapshot
 from service.settings import Settings
 from tests.integration.actors import Actors
@@ -23,7 +23,7 @@ HYBRID_OFFER = "Management hybride, rituels d'équipe à distance"
 PARTICIPATION_OFFER = "Budget participatif et concertation des habitants"
 
 
-def index_of(client: AsyncTestClient[Any]) -> MatchingIndex:
+def index_of(client: AsyncTestClient[Any]) -> IndexKeeper:
     return client.app.state.match_index  # type: ignore[no-any-return]
 
 
