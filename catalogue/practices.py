@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from catalogue.errors import CatalogueError
+from catalogue.parts import EncodedItems
 from matching.features import Featurizer, RowText
 from matching.reasons import pair_cue, quote
 from matching.rows import Rows
@@ -114,41 +115,18 @@ class PracticeRecommender:
         if not sheets:
             raise CatalogueError("cannot fit a recommender on an empty library")
         self.sheets_ = tuple(sheets)
-        parts: list[RowText] = []
-        owner: list[int] = []
-        self.part_kinds_: list[str] = []
-        for index, sheet in enumerate(self.sheets_):
-            for kind, text in _parts(sheet):
-                parts.append(RowText("offer", text))
-                owner.append(index)
-                self.part_kinds_.append(kind)
-        self.part_texts_ = [p.text for p in parts]
-        self.part_owner_ = np.asarray(owner)
-        encode = self.featurizer.encode
-        encoded = encode(parts, [1.0] * len(parts), [None] * len(parts))
-        self.part_rows_ = Rows.of(encoded.rows, encoded.themes)
-        self.parts_t_ = sp.csr_matrix(encoded.rows.T)
-        whole = [RowText("offer", s.text) for s in self.sheets_]
-        self.wholes_t_ = sp.csr_matrix(
-            encode(whole, [1.0] * len(whole), [None] * len(whole)).rows.T
+        self.items_ = EncodedItems.encode(
+            self.featurizer,
+            [_parts(sheet) for sheet in self.sheets_],
+            [sheet.text for sheet in self.sheets_],
+            PART_WEIGHT,
         )
         return self
 
     def relevance(self, needs: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """(needs x sheets relevance, needs x sheets index of the best part)."""
         self._check_fitted()
-        part_sim = np.maximum((needs @ self.parts_t_).toarray(), 0.0)
-        whole = np.maximum((needs @ self.wholes_t_).toarray(), 0.0)
-        n = len(self.sheets_)
-        best_part = np.zeros((needs.shape[0], n))
-        best_idx = np.zeros((needs.shape[0], n), dtype=int)
-        for s in range(n):
-            cols = np.flatnonzero(self.part_owner_ == s)
-            sub = part_sim[:, cols]
-            arg = sub.argmax(axis=1)
-            best_idx[:, s] = cols[arg]
-            best_part[:, s] = sub[np.arange(needs.shape[0]), arg]
-        return PART_WEIGHT * best_part + (1 - PART_WEIGHT) * whole, best_idx
+        return self.items_.relevance(needs)
 
     def encode_needs(self, needs: Sequence[tuple[int | None, str]]) -> tuple[list[RowText], Rows]:
         """Need rows of (need id, text) pairs that are not in the matching index."""
@@ -201,9 +179,9 @@ class PracticeRecommender:
     def _reason(self, sheet: Sheet, need: RowText, need_row: Rows, part: int) -> str:
         model = self.featurizer.model
         names = [model.names_[t] for t in model.themes_]
-        text = self.part_texts_[part]
-        cue = pair_cue(need_row, self.part_rows_.row(part), need.text, text, names)
-        kind = self.part_kinds_[part]
+        text = self.items_.texts[part]
+        cue = pair_cue(need_row, self.items_.rows.row(part), need.text, text, names)
+        kind = self.items_.kinds[part]
         where = "" if kind == "titre" else f" ; {kind} « {quote(text)} »"
         return (
             f"Pour commencer seul·e : « {quote(sheet.title)} » — répond à votre besoin "

@@ -37,6 +37,7 @@ import scipy.sparse as sp
 
 from catalogue.errors import CatalogueError
 from catalogue.modules import AUDIENCES, Module
+from catalogue.parts import EncodedItems
 from matching.features import Featurizer, RowText
 from matching.reasons import pair_cue, quote
 from matching.rows import Rows
@@ -116,25 +117,12 @@ class ModuleRecommender:
         if not modules:
             raise CatalogueError("cannot fit a recommender on an empty catalogue")
         self.modules_ = tuple(modules)
-        parts: list[RowText] = []
-        owner: list[int] = []
-        self.part_kinds_: list[str] = []
-        for index, module in enumerate(self.modules_):
-            for kind, text in _parts(module):
-                parts.append(RowText("offer", text))
-                owner.append(index)
-                self.part_kinds_.append(kind)
-        self.part_texts_ = [p.text for p in parts]
-        self.part_owner_ = np.asarray(owner)
-        encode = self.featurizer.encode
-        encoded_parts = encode(parts, [1.0] * len(parts), [None] * len(parts))
-        self.parts_ = encoded_parts.rows
-        self.part_rows_ = Rows.of(encoded_parts.rows, encoded_parts.themes)
-        whole = [RowText("offer", m.text) for m in self.modules_]
-        self.wholes_ = encode(whole, [1.0] * len(whole), [None] * len(whole)).rows
-        # transposed once: a product with a transpose would rebuild a million-long index
-        self.parts_t_ = sp.csr_matrix(self.parts_.T)
-        self.wholes_t_ = sp.csr_matrix(self.wholes_.T)
+        self.items_ = EncodedItems.encode(
+            self.featurizer,
+            [_parts(module) for module in self.modules_],
+            [module.text for module in self.modules_],
+            PART_WEIGHT,
+        )
         model = self.featurizer.model
         dist = model.distributions([m.text for m in self.modules_])
         self.module_themes_ = tuple(
@@ -146,18 +134,7 @@ class ModuleRecommender:
     def relevance(self, needs: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """(needs x modules relevance, needs x modules index of the best part) for need rows."""
         self._check_fitted()
-        part_sim = np.maximum((needs @ self.parts_t_).toarray(), 0.0)
-        whole = np.maximum((needs @ self.wholes_t_).toarray(), 0.0)
-        n_mod = len(self.modules_)
-        best_part = np.zeros((needs.shape[0], n_mod))
-        best_idx = np.zeros((needs.shape[0], n_mod), dtype=int)
-        for m in range(n_mod):
-            cols = np.flatnonzero(self.part_owner_ == m)
-            sub = part_sim[:, cols]
-            arg = sub.argmax(axis=1)
-            best_idx[:, m] = cols[arg]
-            best_part[:, m] = sub[np.arange(needs.shape[0]), arg]
-        return PART_WEIGHT * best_part + (1 - PART_WEIGHT) * whole, best_idx
+        return self.items_.relevance(needs)
 
     def encode_needs(self, needs: Sequence[NeedLike]) -> tuple[list[RowText], Rows]:
         """Need rows of needs that are not in the matching index (a member without consent)."""
@@ -228,9 +205,9 @@ class ModuleRecommender:
         """« <cue> — votre besoin « … » / objectif « … » »."""
         model = self.featurizer.model
         names = [model.names_[t] for t in model.themes_]
-        text = self.part_texts_[part]
-        cue = pair_cue(need_row, self.part_rows_.row(part), need.text, text, names)
-        kind = self.part_kinds_[part]
+        text = self.items_.texts[part]
+        cue = pair_cue(need_row, self.items_.rows.row(part), need.text, text, names)
+        kind = self.items_.kinds[part]
         return f"{cue.lead()} — votre besoin « {quote(need.text)} » / {kind} « {quote(text)} »"
 
     def _check_fitted(self) -> None:
